@@ -1,0 +1,120 @@
+// Loading one authorizer plugin library and the instances it backs.
+#pragma once
+
+#include <ccattest/authorizer.h>
+
+#include "ccattest/core/json_schema.hpp"
+
+#include <boost/dll/shared_library.hpp>
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ccattest {
+
+/// The host's ABI range. This core speaks exactly what its authorizer.h describes.
+inline constexpr uint16_t host_abi_major = CCATTEST_ABI_MAJOR;
+inline constexpr uint16_t host_abi_minor_min = 0;
+inline constexpr uint16_t host_abi_minor_max = CCATTEST_ABI_MINOR;
+
+/// A plugin could not be loaded or an instance not be created; what() is the full reason.
+class LoadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Names of the capability bits that are set, in bit order ("generate", "verify", ...).
+std::vector<std::string> capability_names(uint64_t capabilities);
+
+/// A loaded plugin library whose table passed every check. Shared by every instance it creates and
+/// kept loaded while any of them lives.
+class PluginLibrary : public std::enable_shared_from_this<PluginLibrary> {
+public:
+    struct Options {
+        std::string label;                 ///< the configured name; tags log lines
+        std::filesystem::path path;        ///< the resolved file
+        std::optional<std::string> sha256; ///< lower-case hex pin
+    };
+
+    /// Opens, checks and negotiates. Throws LoadError with the exact reason. A file already loaded in
+    /// this process (same device and inode) is not loaded twice: the living PluginLibrary is returned,
+    /// so a plugin only ever sees one host table.
+    static std::shared_ptr<PluginLibrary> open(Options options);
+
+    PluginLibrary(const PluginLibrary &) = delete;
+    PluginLibrary &operator=(const PluginLibrary &) = delete;
+    ~PluginLibrary();
+
+    /// The plugin's table as this host understands it: a zero-filled copy of the prefix the plugin
+    /// provided, so fields beyond the plugin's struct_size read as zero/NULL.
+    [[nodiscard]] const ccattest_plugin_api &api() const noexcept { return api_; }
+    [[nodiscard]] uint16_t negotiated_minor() const noexcept { return negotiated_minor_; }
+    [[nodiscard]] const std::string &label() const noexcept { return options_.label; }
+    [[nodiscard]] const std::filesystem::path &path() const noexcept { return options_.path; }
+    [[nodiscard]] const JsonSchema &config_schema() const noexcept { return *config_schema_; }
+    /// Non-fatal findings made while loading (e.g. extra exported symbols).
+    [[nodiscard]] const std::vector<std::string> &warnings() const noexcept { return warnings_; }
+
+    /// The host services table handed to the plugin (stable address for the library's lifetime).
+    [[nodiscard]] const ccattest_host_api &host_api() const noexcept { return host_api_; }
+
+private:
+    explicit PluginLibrary(Options options);
+    void load(int descriptor);
+
+    Options options_;
+    boost::dll::shared_library library_;
+    ccattest_host_api host_api_{};
+    ccattest_plugin_api api_{};
+    uint16_t negotiated_minor_ = 0;
+    std::optional<JsonSchema> config_schema_;
+    std::vector<std::string> warnings_;
+};
+
+/// The outcome of one plugin operation: a status, the plugin's message, and the output bytes.
+struct OperationResult {
+    ccattest_status status = CCATTEST_E_INTERNAL;
+    std::string message;
+    std::vector<uint8_t> output;
+    [[nodiscard]] bool ok() const noexcept { return status == CCATTEST_OK; }
+};
+
+/// One configured instance of a plugin. Thread-safe as the ABI's threading contract allows: operations
+/// run concurrently unless the plugin asked to be serialized, in which case they are serialized here.
+class Authorizer {
+public:
+    /// Validates `config` against the plugin's schema (violations name `origin`, a "file: pointer"
+    /// prefix for the config block) and calls create. Throws LoadError.
+    Authorizer(std::shared_ptr<PluginLibrary> library, const boost::json::object &config,
+               const std::string &origin_file, const std::string &origin_pointer);
+    ~Authorizer();
+    Authorizer(const Authorizer &) = delete;
+    Authorizer &operator=(const Authorizer &) = delete;
+
+    [[nodiscard]] const PluginLibrary &library() const noexcept { return *library_; }
+    [[nodiscard]] std::string namespace_id() const { return library_->api().namespace_id; }
+
+    OperationResult generate(std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE> report_data);
+    OperationResult verify(std::span<const uint8_t> token,
+                           std::optional<std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE>>
+                               expected_report_data,
+                           int64_t verification_time);
+
+private:
+    template <typename Call> OperationResult run(Call &&call);
+
+    std::shared_ptr<PluginLibrary> library_;
+    ccattest_instance *instance_ = nullptr;
+    std::optional<std::mutex> serialize_;
+};
+
+} // namespace ccattest

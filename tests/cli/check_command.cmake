@@ -1,0 +1,20 @@
+# Runs COMMAND (a ;-list) and checks its exit status and output.
+#   cmake -DCOMMAND=... -DEXPECT_EXIT=N [-DEXPECT_STDOUT=regex] [-DEXPECT_STDERR=regex] -P check_command.cmake
+execute_process(COMMAND ${COMMAND} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
+  TIMEOUT 120)
+set(failed FALSE)
+if(NOT "${status}" STREQUAL "${EXPECT_EXIT}")
+  message(SEND_ERROR "exit status ${status}, expected ${EXPECT_EXIT}")
+  set(failed TRUE)
+endif()
+if(DEFINED EXPECT_STDOUT AND NOT "${EXPECT_STDOUT}" STREQUAL "" AND NOT out MATCHES "${EXPECT_STDOUT}")
+  message(SEND_ERROR "stdout does not match: ${EXPECT_STDOUT}")
+  set(failed TRUE)
+endif()
+if(DEFINED EXPECT_STDERR AND NOT "${EXPECT_STDERR}" STREQUAL "" AND NOT err MATCHES "${EXPECT_STDERR}")
+  message(SEND_ERROR "stderr does not match: ${EXPECT_STDERR}")
+  set(failed TRUE)
+endif()
+if(failed)
+  message(FATAL_ERROR "command: ${COMMAND}\n--- stdout ---\n${out}\n--- stderr ---\n${err}")
+endif()

@@ -1,0 +1,204 @@
+/*
+ * The broken-plugin zoo: one C99 source, built once per ZOO_* variant into a separate .so, each broken
+ * in exactly one way (tests/zoo/CMakeLists.txt lists them). Written in plain C to prove the ABI header is
+ * usable from C. The working base is a software-only echo authorizer: a token is the 64 bytes of report
+ * data, which verify compares. It is a test fixture, not an attestation scheme.
+ */
+#include <ccattest/authorizer.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ZOO_NAMESPACE
+#define ZOO_NAMESPACE "x-zoo"
+#endif
+
+static const ccattest_host_api *zoo_host = NULL;
+
+static void zoo_error(char *buffer, size_t size, const char *message) {
+    if (buffer != NULL && size > 0) {
+        snprintf(buffer, size, "%s", message);
+    }
+}
+
+struct ccattest_instance {
+    int unused;
+};
+
+static ccattest_status zoo_create(const char *config_json, size_t config_json_size,
+                                  ccattest_instance **out_instance, char *error_message,
+                                  size_t error_message_size) {
+    (void)config_json;
+    (void)config_json_size;
+    if (out_instance == NULL) {
+        zoo_error(error_message, error_message_size, "out_instance is NULL");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    *out_instance = NULL;
+#ifdef ZOO_CREATE_FAILS
+    zoo_error(error_message, error_message_size, "zoo: create failed on purpose");
+    return CCATTEST_E_CONFIG;
+#else
+    *out_instance = (ccattest_instance *)calloc(1, sizeof(ccattest_instance));
+    if (*out_instance == NULL) {
+        zoo_error(error_message, error_message_size, "out of memory");
+        return CCATTEST_E_NO_MEMORY;
+    }
+    zoo_host->log(zoo_host->host_context, CCATTEST_LOG_INFO, "zoo instance created");
+    return CCATTEST_OK;
+#endif
+}
+
+static void zoo_destroy(ccattest_instance *instance) { free(instance); }
+
+static ccattest_status zoo_generate(ccattest_instance *instance, const ccattest_generate_args *args,
+                                    ccattest_buffer *out_token, char *error_message,
+                                    size_t error_message_size) {
+    uint8_t *token;
+    if (instance == NULL || args == NULL || args->report_data == NULL || out_token == NULL) {
+        zoo_error(error_message, error_message_size, "missing argument");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    token = (uint8_t *)zoo_host->alloc(zoo_host->host_context, CCATTEST_REPORT_DATA_SIZE);
+    if (token == NULL) {
+        zoo_error(error_message, error_message_size, "host allocation failed");
+        return CCATTEST_E_NO_MEMORY;
+    }
+    memcpy(token, args->report_data, CCATTEST_REPORT_DATA_SIZE);
+    out_token->data = token;
+    out_token->size = CCATTEST_REPORT_DATA_SIZE;
+    return CCATTEST_OK;
+}
+
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
+static ccattest_status zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
+                                  ccattest_buffer *out_claims, char *error_message,
+                                  size_t error_message_size) {
+    static const char claims[] = "{\"software_only\":true,\"zoo\":true}";
+    uint8_t *copy;
+    if (instance == NULL || args == NULL || args->token == NULL || out_claims == NULL) {
+        zoo_error(error_message, error_message_size, "missing argument");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    if (args->token_size != CCATTEST_REPORT_DATA_SIZE) {
+        zoo_error(error_message, error_message_size, "zoo token must be 64 bytes");
+        return CCATTEST_E_MALFORMED;
+    }
+    if (args->expected_report_data != NULL &&
+        memcmp(args->expected_report_data, args->token, CCATTEST_REPORT_DATA_SIZE) != 0) {
+        zoo_error(error_message, error_message_size, "zoo token carries other report data");
+        return CCATTEST_E_BINDING_MISMATCH;
+    }
+    copy = (uint8_t *)zoo_host->alloc(zoo_host->host_context, sizeof claims - 1);
+    if (copy == NULL) {
+        zoo_error(error_message, error_message_size, "host allocation failed");
+        return CCATTEST_E_NO_MEMORY;
+    }
+    memcpy(copy, claims, sizeof claims - 1);
+    out_claims->data = copy;
+    out_claims->size = sizeof claims - 1;
+    return CCATTEST_OK;
+}
+
+/* A table as a newer minor might lay it out: the 1.0 table followed by fields this host doesn't know. */
+typedef struct zoo_extended_api {
+    ccattest_plugin_api base;
+    void (*future_slot)(void);
+    uint64_t future_fields[6];
+} zoo_extended_api;
+
+#if defined(ZOO_WRONG_MAJOR)
+#define ZOO_MAJOR 2
+#else
+#define ZOO_MAJOR CCATTEST_ABI_MAJOR
+#endif
+
+#if defined(ZOO_NEWER_MINOR)
+#define ZOO_MINOR (CCATTEST_ABI_MINOR + 1)
+#else
+#define ZOO_MINOR CCATTEST_ABI_MINOR
+#endif
+
+#if defined(ZOO_NEWER_MINOR) || defined(ZOO_LARGE_STRUCT)
+#define ZOO_STRUCT_SIZE sizeof(zoo_extended_api)
+#elif defined(ZOO_SMALL_STRUCT)
+#define ZOO_STRUCT_SIZE offsetof(ccattest_plugin_api, generate)
+#else
+#define ZOO_STRUCT_SIZE sizeof(ccattest_plugin_api)
+#endif
+
+#if defined(ZOO_BAD_NAMESPACE)
+#undef ZOO_NAMESPACE
+#define ZOO_NAMESPACE "SNP plugin"
+#endif
+
+#if defined(ZOO_NULL_SLOT)
+#define ZOO_VERIFY NULL
+#else
+#define ZOO_VERIFY zoo_verify
+#endif
+
+static const zoo_extended_api zoo_table = {
+    {
+        (uint32_t)ZOO_STRUCT_SIZE,
+        ZOO_MAJOR,
+        ZOO_MINOR,
+        "ccattest zoo plugin (test fixture, software only)",
+        "ccattest project",
+        "0.0.1",
+        ZOO_NAMESPACE,
+        "ccattest-zoo-echo-v1",
+        "none (test fixture)",
+        NULL,
+        CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY | CCATTEST_CAP_BINDS_REPORT_DATA |
+            CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY,
+        "{\"type\": \"object\", \"additionalProperties\": false}",
+        zoo_create,
+        zoo_destroy,
+        zoo_generate,
+        ZOO_VERIFY,
+    },
+    NULL,
+    {0, 0, 0, 0, 0, 0},
+};
+
+#if defined(ZOO_EXTRA_EXPORTS)
+/* Symbols a careless build leaves visible; the host must warn about them and still load. */
+CCATTEST_EXPORT int zoo_extra_symbol_a(void) { return 1; }
+CCATTEST_EXPORT int zoo_extra_symbol_b(void) { return 2; }
+#endif
+
+#if defined(ZOO_NO_ENTRY)
+/* Something to export, so the library is valid but not a plugin. */
+CCATTEST_EXPORT int zoo_not_an_entry(void) { return (int)zoo_table.base.struct_size; }
+#else
+CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_api *host,
+                                                          const ccattest_plugin_api **out_api,
+                                                          char *error_message,
+                                                          size_t error_message_size) {
+    if (out_api == NULL || host == NULL) {
+        zoo_error(error_message, error_message_size, "NULL argument");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    *out_api = NULL;
+#if defined(ZOO_ENTRY_ERROR)
+    zoo_error(error_message, error_message_size, "zoo: entry failed on purpose");
+    return CCATTEST_E_NO_DEVICE;
+#elif defined(ZOO_NEWER_MINOR_STRICT)
+    if (host->abi_minor_max < CCATTEST_ABI_MINOR + 1) {
+        char text[160];
+        snprintf(text, sizeof text, "plugin needs ABI %d.%d, host offers ABI %u.%u to %u.%u",
+                 CCATTEST_ABI_MAJOR, CCATTEST_ABI_MINOR + 1, host->abi_major, host->abi_minor_min,
+                 host->abi_major, host->abi_minor_max);
+        zoo_error(error_message, error_message_size, text);
+        return CCATTEST_E_VERSION_MISMATCH;
+    }
+#endif
+    zoo_host = host;
+    *out_api = &zoo_table.base;
+    return CCATTEST_OK;
+}
+#endif

@@ -1,0 +1,289 @@
+// The broken-plugin zoo through the real loading path: each plugin is refused (or accepted) with its
+// exact reason, and the core keeps working afterwards.
+#define BOOST_TEST_MODULE zoo
+#include <boost/test/unit_test.hpp>
+
+#include "ccattest/core/logging.hpp"
+#include "ccattest/core/registry.hpp"
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using ccattest::PluginEntry;
+using ccattest::PluginRecord;
+using ccattest::Registry;
+using ccattest::SiteConfig;
+
+namespace {
+
+const fs::path zoo_dir = ZOO_DIR;
+
+fs::path zoo(const std::string &variant) { return zoo_dir / ("libzoo_" + variant + ".so"); }
+
+// A scratch folder removed at the end of the test.
+struct ScratchDir {
+    fs::path path;
+    ScratchDir() {
+        std::string pattern = (fs::temp_directory_path() / "ccattest-zoo-XXXXXX").string();
+        path = ::mkdtemp(pattern.data());
+    }
+    ~ScratchDir() { fs::remove_all(path); }
+};
+
+PluginEntry entry(const std::string &label, const fs::path &library, bool critical = false) {
+    PluginEntry e;
+    e.origin_file = "zoo.json";
+    e.origin_pointer = "/plugins/" + label;
+    e.label = label;
+    e.library = library.string();
+    e.critical = critical;
+    return e;
+}
+
+SiteConfig site_with(std::vector<PluginEntry> entries) {
+    SiteConfig site;
+    site.file = "zoo.json";
+    site.site_name = "zoo";
+    site.plugin_dir = zoo_dir;
+    site.plugins = std::move(entries);
+    return site;
+}
+
+// Loads one plugin alone and returns its record.
+PluginRecord load_one(const fs::path &library, std::optional<std::string> sha256 = std::nullopt) {
+    auto e = entry("subject", library);
+    e.sha256 = std::move(sha256);
+    const Registry registry(site_with({e}));
+    BOOST_REQUIRE_EQUAL(registry.plugins().size(), 1u);
+    return registry.plugins().front();
+}
+
+std::string refusal(const std::string &variant) {
+    const auto record = load_one(zoo(variant));
+    BOOST_TEST((record.state == PluginRecord::State::refused));
+    BOOST_TEST(!record.authorizer);
+    return record.reason;
+}
+
+// The core still loads and runs a good plugin: generate then verify with the right binding.
+void core_still_works() {
+    const Registry registry(site_with({entry("good", zoo("good"))}));
+    const auto authorizer = registry.find("x-zoo");
+    BOOST_REQUIRE(authorizer);
+    std::array<uint8_t, 64> report_data{};
+    report_data.fill(0x5A);
+    const auto token = authorizer->generate(report_data);
+    BOOST_REQUIRE(token.ok());
+    const auto claims =
+        authorizer->verify(token.output, std::span<const uint8_t, 64>(report_data), 0);
+    BOOST_TEST(claims.ok());
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(good_plugin_loads_and_round_trips) {
+    const auto record = load_one(zoo("good"));
+    BOOST_TEST((record.state == PluginRecord::State::loaded));
+    BOOST_TEST(record.reason.empty());
+    BOOST_TEST(record.warnings.empty());
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(no_entry_symbol) {
+    BOOST_TEST(refusal("no_entry") == "refusing " + zoo("no_entry").string() +
+                                          ": no entry symbol ccattest_authorizer_entry (not a "
+                                          "ccattest authorizer plugin)");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(wrong_major) {
+    BOOST_TEST(refusal("wrong_major") == "refusing " + zoo("wrong_major").string() +
+                                             ": plugin is built for ABI 2.0, this core speaks ABI "
+                                             "1.0 to 1.0");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(newer_minor_loads_at_negotiated_minor) {
+    const auto record = load_one(zoo("newer_minor"));
+    BOOST_TEST((record.state == PluginRecord::State::loaded));
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
+    BOOST_TEST(record.authorizer->library().api().abi_minor == 1);
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(newer_minor_that_cannot_downgrade_is_refused) {
+    BOOST_TEST(refusal("newer_minor_strict") ==
+               "refusing " + zoo("newer_minor_strict").string() +
+                   ": entry refused (version_mismatch): plugin needs ABI 1.1, host offers ABI 1.0 "
+                   "to 1.0");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(null_mandatory_slot) {
+    BOOST_TEST(refusal("null_slot") ==
+               "refusing " + zoo("null_slot").string() +
+                   ": mandatory slot 'verify' (capabilities declare verify) is NULL");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(struct_size_smaller_than_the_minor_requires) {
+    BOOST_TEST(refusal("small_struct") == "refusing " + zoo("small_struct").string() +
+                                              ": table struct_size 96 is smaller than the 112 "
+                                              "bytes ABI 1.0 requires");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(struct_size_larger_than_the_host_knows_loads) {
+    const auto record = load_one(zoo("large_struct"));
+    BOOST_TEST((record.state == PluginRecord::State::loaded));
+    BOOST_TEST(record.authorizer->namespace_id() == "x-zoo-large");
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(entry_returns_an_error) {
+    BOOST_TEST(refusal("entry_error") == "refusing " + zoo("entry_error").string() +
+                                             ": entry refused (no_device): zoo: entry failed on "
+                                             "purpose");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(create_fails_with_a_message) {
+    BOOST_TEST(refusal("create_fails") == "create failed (config): zoo: create failed on purpose");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(invalid_namespace) {
+    BOOST_TEST(refusal("bad_namespace") ==
+               "refusing " + zoo("bad_namespace").string() +
+                   ": invalid namespace \"SNP plugin\": expected \"x-\" then lower-case letters, "
+                   "digits and single hyphens, at most 64 characters");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_namespace) {
+    const Registry registry(site_with({entry("first", zoo("good")),
+                                       entry("second", zoo("duplicate_namespace"))}));
+    BOOST_REQUIRE_EQUAL(registry.plugins().size(), 2u);
+    BOOST_TEST((registry.plugins()[0].state == PluginRecord::State::loaded));
+    BOOST_TEST((registry.plugins()[1].state == PluginRecord::State::refused));
+    BOOST_TEST(registry.plugins()[1].reason == "namespace x-zoo is already provided by plugin "
+                                               "'first' (" +
+                                                   zoo("good").string() + ")");
+    BOOST_TEST(registry.find("x-zoo") == registry.plugins()[0].authorizer);
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(group_and_world_writable_files) {
+    const ScratchDir scratch;
+    const fs::path copy = scratch.path / "libzoo_copy.so";
+    fs::copy_file(zoo("good"), copy);
+    ::chmod(copy.c_str(), 0664);
+    BOOST_TEST(load_one(copy).reason ==
+               "refusing " + copy.string() + ": file is group-writable (mode 0664)");
+    ::chmod(copy.c_str(), 0646);
+    BOOST_TEST(load_one(copy).reason ==
+               "refusing " + copy.string() + ": file is world-writable (mode 0646)");
+    ::chmod(copy.c_str(), 0644);
+    BOOST_TEST((load_one(copy).state == PluginRecord::State::loaded));
+}
+
+BOOST_AUTO_TEST_CASE(file_owned_by_someone_else) {
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: changing a file's owner needs root");
+        return;
+    }
+    const ScratchDir scratch;
+    const fs::path copy = scratch.path / "libzoo_owned.so";
+    fs::copy_file(zoo("good"), copy);
+    BOOST_REQUIRE(::chown(copy.c_str(), 65534, 65534) == 0);
+    BOOST_TEST(load_one(copy).reason == "refusing " + copy.string() +
+                                            ": owned by uid 65534, neither root nor the current "
+                                            "user (uid 0)");
+}
+
+BOOST_AUTO_TEST_CASE(sha256_pin) {
+    const std::string zeros(64, '0');
+    BOOST_TEST(load_one(zoo("good"), zeros).reason.find("refusing " + zoo("good").string() +
+                                                        ": sha256 mismatch: the config pins " +
+                                                        zeros + ", the file has ") == 0u);
+    // The right pin loads: take the digest the refusal reported.
+    const std::string reason = load_one(zoo("good"), zeros).reason;
+    const std::string actual = reason.substr(reason.size() - 64);
+    BOOST_TEST((load_one(zoo("good"), actual).state == PluginRecord::State::loaded));
+}
+
+BOOST_AUTO_TEST_CASE(extra_exported_symbols_load_with_a_warning) {
+    const auto record = load_one(zoo("extra_exports"));
+    BOOST_TEST((record.state == PluginRecord::State::loaded));
+    BOOST_REQUIRE_EQUAL(record.warnings.size(), 1u);
+    BOOST_TEST(record.warnings[0].find("exports 2 symbol(s) besides ccattest_authorizer_entry: ") ==
+               0u);
+    BOOST_TEST(record.warnings[0].find("zoo_extra_symbol_a") != std::string::npos);
+    BOOST_TEST(record.warnings[0].find("zoo_extra_symbol_b") != std::string::npos);
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_and_non_plugin_file) {
+    BOOST_TEST(load_one(zoo_dir / "libzoo_absent.so").reason ==
+               "cannot open " + (zoo_dir / "libzoo_absent.so").string() +
+                   ": No such file or directory");
+    const ScratchDir scratch;
+    const fs::path text = scratch.path / "libnot_elf.so";
+    std::ofstream(text) << "not a shared object";
+    BOOST_TEST(load_one(text).reason.find("cannot load " + text.string() + ": ") == 0u);
+    BOOST_TEST(load_one(scratch.path).reason ==
+               "refusing " + scratch.path.string() + ": not a regular file");
+}
+
+BOOST_AUTO_TEST_CASE(critical_failure_stops_startup_optional_is_skipped) {
+    const Registry optional(site_with({entry("broken", zoo("entry_error")),
+                                       entry("good", zoo("good"))}));
+    BOOST_TEST(!optional.startup_failure().has_value());
+    BOOST_TEST((optional.plugins()[1].state == PluginRecord::State::loaded));
+
+    const Registry critical(site_with({entry("broken", zoo("entry_error"), true),
+                                       entry("good", zoo("good"))}));
+    BOOST_REQUIRE(critical.startup_failure().has_value());
+    BOOST_TEST(*critical.startup_failure() ==
+               "critical plugin 'broken' failed: refusing " + zoo("entry_error").string() +
+                   ": entry refused (no_device): zoo: entry failed on purpose");
+}
+
+BOOST_AUTO_TEST_CASE(whole_zoo_in_one_registry) {
+    // Every variant in one site: the registry records each outcome and the good ones work.
+    std::vector<PluginEntry> entries;
+    for (const char *variant :
+         {"no_entry", "wrong_major", "newer_minor", "newer_minor_strict", "null_slot",
+          "small_struct", "large_struct", "entry_error", "create_fails", "bad_namespace", "good",
+          "duplicate_namespace", "extra_exports"}) {
+        entries.push_back(entry(variant, zoo(variant)));
+    }
+    const Registry registry(site_with(entries));
+    std::vector<std::string> loaded;
+    for (const auto &record : registry.plugins()) {
+        if (record.state == PluginRecord::State::loaded) {
+            loaded.push_back(record.entry.label);
+        }
+    }
+    const std::vector<std::string> expected = {"newer_minor", "large_struct", "good",
+                                               "extra_exports"};
+    BOOST_TEST(loaded == expected, boost::test_tools::per_element());
+    BOOST_TEST(!registry.startup_failure().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(plugin_log_lines_are_tagged_with_the_plugin_name) {
+    std::ostringstream captured;
+    ccattest::logging::configure(ccattest::LogLevel::info, ccattest::LogFormat::text, captured);
+    { const Registry registry(site_with({entry("good", zoo("good"))})); }
+    ccattest::logging::configure(ccattest::LogLevel::warning, ccattest::LogFormat::text, std::clog);
+    BOOST_TEST(captured.str().find("info [plugin:good] zoo instance created") != std::string::npos);
+    BOOST_TEST(captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.0) from ") !=
+               std::string::npos);
+}
