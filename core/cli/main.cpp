@@ -32,8 +32,12 @@ fs::path installed_path(const char *relative) {
     return (boost::dll::program_location().parent_path() / relative).lexically_normal().string();
 }
 
-fs::path default_plugin_dir() { return installed_path(CCATTEST_RELATIVE_PLUGIN_DIR); }
-fs::path default_config() { return installed_path(CCATTEST_RELATIVE_SITE_CONFIG); }
+fs::path default_plugin_dir() {
+    return installed_path(CCATTEST_RELATIVE_PLUGIN_DIR);
+}
+fs::path default_config() {
+    return installed_path(CCATTEST_RELATIVE_SITE_CONFIG);
+}
 
 struct Command {
     const char *name;
@@ -42,7 +46,8 @@ struct Command {
     std::function<int(const po::variables_map &)> run;
 };
 
-po::variables_map parse(const po::options_description &options, const std::vector<std::string> &args) {
+po::variables_map parse(const po::options_description &options,
+                        const std::vector<std::string> &args) {
     po::variables_map values;
     try {
         po::store(po::command_line_parser(args).options(options).run(), values);
@@ -54,8 +59,8 @@ po::variables_map parse(const po::options_description &options, const std::vecto
 }
 
 ccattest::SiteConfig load_config(const po::variables_map &values) {
-    const fs::path file =
-        values.count("config") != 0 ? fs::path(values["config"].as<std::string>()) : default_config();
+    const fs::path file = values.count("config") != 0 ? fs::path(values["config"].as<std::string>())
+                                                      : default_config();
     fs::path plugin_dir = default_plugin_dir();
     auto site = ccattest::load_site_config(file, plugin_dir);
     if (values.count("plugin-dir") != 0) {
@@ -66,11 +71,12 @@ ccattest::SiteConfig load_config(const po::variables_map &values) {
 }
 
 po::options_description plugins_options() {
-    po::options_description options("ccattest plugins [options]\n\n"
-                                    "Loads every plugin the site config names and lists each one: "
-                                    "where it came from, whether it loaded, and why not.\n"
-                                    "Exit status: 0 when every critical plugin loaded, 1 when one did "
-                                    "not, 2 on a usage or config error.\n\nOptions");
+    po::options_description options(
+        "ccattest plugins [options]\n\n"
+        "Loads every plugin the site config names and lists each one: "
+        "where it came from, whether it loaded, and why not.\n"
+        "Exit status: 0 when every critical plugin loaded, 1 when one did "
+        "not, 2 on a usage or config error.\n\nOptions");
     options.add_options()("help,h", "show this help")(
         "config,c", po::value<std::string>()->value_name("FILE"),
         ("site config file (default: " + default_config().string() + ")").c_str())(
@@ -106,9 +112,10 @@ json::object plugin_json(const ccattest::PluginRecord &record) {
         out["version"] = api.plugin_version;
         out["token_format"] = api.token_format;
         out["evidence_format"] = api.evidence_format;
-        out["abi"] = {{"negotiated", std::to_string(api.abi_major) + "." +
-                                         std::to_string(library.negotiated_minor())},
-                      {"plugin", std::to_string(api.abi_major) + "." + std::to_string(api.abi_minor)}};
+        out["abi"] = {
+            {"negotiated",
+             std::to_string(api.abi_major) + "." + std::to_string(library.negotiated_minor())},
+            {"plugin", std::to_string(api.abi_major) + "." + std::to_string(api.abi_minor)}};
         json::array capabilities;
         for (const auto &c : ccattest::capability_names(api.capabilities)) {
             capabilities.emplace_back(c);

@@ -50,9 +50,11 @@ void validate_or_throw(const json::value &document, std::string_view schema_name
 }
 
 LogLevel parse_level(std::string_view text) {
-    static const std::map<std::string_view, LogLevel> levels = {
-        {"trace", LogLevel::trace}, {"debug", LogLevel::debug}, {"info", LogLevel::info},
-        {"warning", LogLevel::warning}, {"error", LogLevel::error}};
+    static const std::map<std::string_view, LogLevel> levels = {{"trace", LogLevel::trace},
+                                                                {"debug", LogLevel::debug},
+                                                                {"info", LogLevel::info},
+                                                                {"warning", LogLevel::warning},
+                                                                {"error", LogLevel::error}};
     return levels.at(text);
 }
 
@@ -73,8 +75,8 @@ PluginEntry make_entry(const json::object &object, const std::string &file,
     entry.origin_file = file;
     entry.origin_pointer = pointer;
     entry.library = std::string(object.at("library").get_string());
-    entry.label = object.contains("name") ? std::string(object.at("name").get_string())
-                                          : default_label;
+    entry.label =
+        object.contains("name") ? std::string(object.at("name").get_string()) : default_label;
     if (const auto *pin = object.if_contains("sha256")) {
         std::string hex(pin->get_string());
         std::transform(hex.begin(), hex.end(), hex.begin(),
@@ -93,14 +95,14 @@ PluginEntry make_entry(const json::object &object, const std::string &file,
     return entry;
 }
 
-// A library is an absolute path or a bare file name: relative paths with folders would depend on the
-// working directory, which a provisioned config must not.
+// A library is an absolute path or a bare file name: relative paths with folders would depend on
+// the working directory, which a provisioned config must not.
 void check_library_form(const PluginEntry &entry, std::vector<std::string> &problems) {
     const fs::path library(entry.library);
     if (!library.is_absolute() && library.has_parent_path()) {
-        problems.push_back(config_problem(
-            entry.origin_file, entry.origin_pointer + "/library",
-            "expected an absolute path or a bare file name, got \"" + entry.library + "\""));
+        problems.push_back(config_problem(entry.origin_file, entry.origin_pointer + "/library",
+                                          "expected an absolute path or a bare file name, got \"" +
+                                              entry.library + "\""));
     }
 }
 
@@ -144,15 +146,15 @@ json::value read_json_file(const fs::path &file) {
     const std::string name = file.string();
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) {
-        throw ConfigError({name + ": " + (fs::exists(file, ec) ? "not a regular file"
-                                                               : "no such file")});
+        throw ConfigError(
+            {name + ": " + (fs::exists(file, ec) ? "not a regular file" : "no such file")});
     }
     const auto size = fs::file_size(file, ec);
     if (ec || size > max_config_file_size) {
-        throw ConfigError({name + ": " +
-                           (ec ? "cannot read size: " + ec.message()
-                               : "file is larger than 1 MiB (" + std::to_string(size) +
-                                     " bytes)")});
+        throw ConfigError(
+            {name + ": " +
+             (ec ? "cannot read size: " + ec.message()
+                 : "file is larger than 1 MiB (" + std::to_string(size) + " bytes)")});
     }
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;
@@ -202,7 +204,8 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
             site.logging.level = parse_level(level->get_string());
         }
         if (const auto *format = block.if_contains("format")) {
-            site.logging.format = format->get_string() == "json" ? LogFormat::json : LogFormat::text;
+            site.logging.format =
+                format->get_string() == "json" ? LogFormat::json : LogFormat::text;
         }
     }
     if (const auto *plugins = root.if_contains("plugins")) {
@@ -210,12 +213,14 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
         for (const auto &item : plugins->get_array()) {
             const std::string pointer = "/plugins/" + std::to_string(index++);
             const auto &object = item.get_object();
-            site.plugins.push_back(make_entry(
-                object, name, pointer, library_label(std::string(object.at("library").get_string()))));
+            site.plugins.push_back(
+                make_entry(object, name, pointer,
+                           library_label(std::string(object.at("library").get_string()))));
         }
     }
 
-    // The drop-in folder: named explicitly (then it must exist) or conf.d beside the file (optional).
+    // The drop-in folder: named explicitly (then it must exist) or conf.d beside the file
+    // (optional).
     fs::path drop_in = base / "conf.d";
     bool drop_in_required = false;
     if (const auto *dir = root.if_contains("conf_d")) {
@@ -239,15 +244,16 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
             try {
                 const json::value entry_document = read_json_file(drop_in_file);
                 validate_or_throw(entry_document, "plugin.schema.json", drop_in_file.string());
-                site.plugins.push_back(make_entry(entry_document.get_object(), drop_in_file.string(),
-                                                  "", drop_in_file.stem().string()));
+                site.plugins.push_back(make_entry(entry_document.get_object(),
+                                                  drop_in_file.string(), "",
+                                                  drop_in_file.stem().string()));
             } catch (const ConfigError &e) {
                 problems.insert(problems.end(), e.problems().begin(), e.problems().end());
             }
         }
     } else if (drop_in_required) {
-        problems.push_back(config_problem(name, "/conf_d",
-                                          "folder " + drop_in.string() + " does not exist"));
+        problems.push_back(
+            config_problem(name, "/conf_d", "folder " + drop_in.string() + " does not exist"));
     }
 
     std::map<std::string, const PluginEntry *> labels;
@@ -255,13 +261,13 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
         check_library_form(entry, problems);
         const auto [existing, inserted] = labels.emplace(entry.label, &entry);
         if (!inserted) {
-            problems.push_back(config_problem(
-                entry.origin_file, entry.origin_pointer,
-                "plugin name \"" + entry.label + "\" is already used by " +
-                    existing->second->origin_file +
-                    (existing->second->origin_pointer.empty()
-                         ? std::string()
-                         : " at " + existing->second->origin_pointer)));
+            problems.push_back(
+                config_problem(entry.origin_file, entry.origin_pointer,
+                               "plugin name \"" + entry.label + "\" is already used by " +
+                                   existing->second->origin_file +
+                                   (existing->second->origin_pointer.empty()
+                                        ? std::string()
+                                        : " at " + existing->second->origin_pointer)));
         }
     }
     if (!problems.empty()) {

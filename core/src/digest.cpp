@@ -29,8 +29,8 @@ std::optional<std::vector<uint8_t>> from_hex(std::string_view text) {
     std::vector<uint8_t> out(text.size() / 2);
     size_t length = 0;
     // OPENSSL_hexstr2buf_ex accepts an optional separator; '\0' means none.
-    if (OPENSSL_hexstr2buf_ex(out.data(), out.size(), &length,
-                              std::string(text).c_str(), '\0') != 1) {
+    if (OPENSSL_hexstr2buf_ex(out.data(), out.size(), &length, std::string(text).c_str(), '\0') !=
+        1) {
         return std::nullopt;
     }
     out.resize(length);

@@ -11,20 +11,39 @@ namespace json = boost::json;
 
 namespace {
 
-// Annotation keywords carry no constraint; "x-" keywords are ccattest annotations ("x-expected" is the
-// human wording used in a violation message instead of the raw constraint).
+// Annotation keywords carry no constraint; "x-" keywords are ccattest annotations ("x-expected" is
+// the human wording used in a violation message instead of the raw constraint).
 const std::set<std::string, std::less<>> annotation_keywords = {
-    "$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
-    "readOnly", "writeOnly", "$defs"};
+    "$schema",  "$id",        "$comment", "title",     "description", "default",
+    "examples", "deprecated", "readOnly", "writeOnly", "$defs"};
 
-const std::set<std::string, std::less<>> constraint_keywords = {
-    "type",      "enum",      "const",     "properties",       "required",         "additionalProperties",
-    "items",     "minItems",  "maxItems",  "uniqueItems",      "minLength",        "maxLength",
-    "pattern",   "minimum",   "maximum",   "exclusiveMinimum", "exclusiveMaximum", "minProperties",
-    "maxProperties", "anyOf", "oneOf",     "allOf",            "not",              "$ref"};
+const std::set<std::string, std::less<>> constraint_keywords = {"type",
+                                                                "enum",
+                                                                "const",
+                                                                "properties",
+                                                                "required",
+                                                                "additionalProperties",
+                                                                "items",
+                                                                "minItems",
+                                                                "maxItems",
+                                                                "uniqueItems",
+                                                                "minLength",
+                                                                "maxLength",
+                                                                "pattern",
+                                                                "minimum",
+                                                                "maximum",
+                                                                "exclusiveMinimum",
+                                                                "exclusiveMaximum",
+                                                                "minProperties",
+                                                                "maxProperties",
+                                                                "anyOf",
+                                                                "oneOf",
+                                                                "allOf",
+                                                                "not",
+                                                                "$ref"};
 
 const std::set<std::string, std::less<>> type_names = {"null",   "boolean", "object", "array",
-                                                        "number", "integer", "string"};
+                                                       "number", "integer", "string"};
 
 constexpr int max_depth = 64;
 
@@ -79,7 +98,9 @@ std::string brief(const json::value &v) {
     return text;
 }
 
-std::string number_text(const json::value &v) { return json::serialize(v); }
+std::string number_text(const json::value &v) {
+    return json::serialize(v);
+}
 
 // Length in Unicode code points, as JSON Schema counts string length.
 size_t code_points(std::string_view s) {
@@ -225,8 +246,7 @@ void JsonSchema::check_schema(const json::value &schema, const std::string &docu
 const json::value &JsonSchema::resolve(const std::string &reference,
                                        const std::string &current_document) const {
     const auto hash = reference.find('#');
-    const std::string document_name =
-        hash == 0 ? current_document : reference.substr(0, hash);
+    const std::string document_name = hash == 0 ? current_document : reference.substr(0, hash);
     const std::string fragment = hash == std::string::npos ? "" : reference.substr(hash + 1);
     const auto document = documents_.find(document_name);
     if (document == documents_.end()) {
@@ -275,8 +295,7 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
     if (const auto *ref = s.if_contains("$ref")) {
         const std::string reference(ref->get_string());
         const auto hash = reference.find('#');
-        const std::string target_document =
-            hash == 0 ? document_name : reference.substr(0, hash);
+        const std::string target_document = hash == 0 ? document_name : reference.substr(0, hash);
         validate_node(resolve(reference, document_name), target_document, instance, pointer, out,
                       depth + 1);
     }
@@ -316,13 +335,15 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
     if (instance.is_string()) {
         const std::string_view text = instance.get_string();
         const size_t length = code_points(text);
-        if (const auto *min = s.if_contains("minLength"); min != nullptr && length < min->to_number<size_t>()) {
+        if (const auto *min = s.if_contains("minLength");
+            min != nullptr && length < min->to_number<size_t>()) {
             violation(min->to_number<size_t>() == 1
                           ? std::string("expected a non-empty string")
                           : "expected at least " + number_text(*min) + " characters, got " +
                                 std::to_string(length));
         }
-        if (const auto *max = s.if_contains("maxLength"); max != nullptr && length > max->to_number<size_t>()) {
+        if (const auto *max = s.if_contains("maxLength");
+            max != nullptr && length > max->to_number<size_t>()) {
             violation("expected at most " + number_text(*max) + " characters, got " +
                       std::to_string(length));
         }
@@ -336,27 +357,35 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
     if (instance.is_number()) {
         const double value = as_double(instance);
         auto bound = [&](const char *keyword, auto fails, const char *relation) {
-            if (const auto *b = s.if_contains(keyword); b != nullptr && fails(value, as_double(*b))) {
+            if (const auto *b = s.if_contains(keyword);
+                b != nullptr && fails(value, as_double(*b))) {
                 violation("expected a number " + std::string(relation) + " " + number_text(*b) +
                           ", got " + number_text(instance));
             }
         };
-        bound("minimum", [](double v, double b) { return v < b; }, ">=");
-        bound("maximum", [](double v, double b) { return v > b; }, "<=");
-        bound("exclusiveMinimum", [](double v, double b) { return v <= b; }, ">");
-        bound("exclusiveMaximum", [](double v, double b) { return v >= b; }, "<");
+        bound(
+            "minimum", [](double v, double b) { return v < b; }, ">=");
+        bound(
+            "maximum", [](double v, double b) { return v > b; }, "<=");
+        bound(
+            "exclusiveMinimum", [](double v, double b) { return v <= b; }, ">");
+        bound(
+            "exclusiveMaximum", [](double v, double b) { return v >= b; }, "<");
     }
     if (instance.is_array()) {
         const auto &items = instance.get_array();
-        if (const auto *min = s.if_contains("minItems"); min != nullptr && items.size() < min->to_number<size_t>()) {
+        if (const auto *min = s.if_contains("minItems");
+            min != nullptr && items.size() < min->to_number<size_t>()) {
             violation("expected at least " + number_text(*min) + " items, got " +
                       std::to_string(items.size()));
         }
-        if (const auto *max = s.if_contains("maxItems"); max != nullptr && items.size() > max->to_number<size_t>()) {
+        if (const auto *max = s.if_contains("maxItems");
+            max != nullptr && items.size() > max->to_number<size_t>()) {
             violation("expected at most " + number_text(*max) + " items, got " +
                       std::to_string(items.size()));
         }
-        if (const auto *unique = s.if_contains("uniqueItems"); unique != nullptr && unique->get_bool()) {
+        if (const auto *unique = s.if_contains("uniqueItems");
+            unique != nullptr && unique->get_bool()) {
             for (size_t i = 0; i < items.size(); ++i) {
                 for (size_t j = i + 1; j < items.size(); ++j) {
                     if (json_equal(items[i], items[j])) {
@@ -375,10 +404,12 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
     }
     if (instance.is_object()) {
         const auto &members = instance.get_object();
-        if (const auto *min = s.if_contains("minProperties"); min != nullptr && members.size() < min->to_number<size_t>()) {
+        if (const auto *min = s.if_contains("minProperties");
+            min != nullptr && members.size() < min->to_number<size_t>()) {
             violation("expected at least " + number_text(*min) + " keys");
         }
-        if (const auto *max = s.if_contains("maxProperties"); max != nullptr && members.size() > max->to_number<size_t>()) {
+        if (const auto *max = s.if_contains("maxProperties");
+            max != nullptr && members.size() > max->to_number<size_t>()) {
             violation("expected at most " + number_text(*max) + " keys");
         }
         if (const auto *required = s.if_contains("required")) {
@@ -420,10 +451,12 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
         }
         return matches;
     };
-    if (const auto *any = s.if_contains("anyOf"); any != nullptr && count_matches(any->get_array()) == 0) {
+    if (const auto *any = s.if_contains("anyOf");
+        any != nullptr && count_matches(any->get_array()) == 0) {
         violation("does not match any of the allowed forms");
     }
-    if (const auto *one = s.if_contains("oneOf"); one != nullptr && count_matches(one->get_array()) != 1) {
+    if (const auto *one = s.if_contains("oneOf");
+        one != nullptr && count_matches(one->get_array()) != 1) {
         violation("must match exactly one of the allowed forms");
     }
     if (const auto *all = s.if_contains("allOf")) {

@@ -45,7 +45,8 @@ private:
     int fd_;
 };
 
-// Loaded libraries by file identity, so one file is loaded once per process (see PluginLibrary::open).
+// Loaded libraries by file identity, so one file is loaded once per process (see
+// PluginLibrary::open).
 std::mutex cache_mutex;
 std::map<std::pair<dev_t, ino_t>, std::weak_ptr<PluginLibrary>> library_cache;
 
@@ -98,7 +99,9 @@ void *host_alloc(void * /*host_context*/, size_t size) noexcept {
     return std::malloc(size);
 }
 
-void host_free(void * /*host_context*/, void *pointer) noexcept { std::free(pointer); }
+void host_free(void * /*host_context*/, void *pointer) noexcept {
+    std::free(pointer);
+}
 
 int64_t host_now(void * /*host_context*/) noexcept {
     return static_cast<int64_t>(std::time(nullptr));
@@ -164,8 +167,8 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     }
     if (status.st_uid != 0 && status.st_uid != ::geteuid()) {
         throw LoadError("refusing " + name + ": owned by uid " + std::to_string(status.st_uid) +
-                        ", neither root nor the current user (uid " +
-                        std::to_string(::geteuid()) + ")");
+                        ", neither root nor the current user (uid " + std::to_string(::geteuid()) +
+                        ")");
     }
     if (options.sha256) {
         std::string actual;
@@ -216,11 +219,12 @@ void PluginLibrary::load(int descriptor) {
         throw LoadError("refusing " + name + ": the file changed while it was being loaded");
     }
     if (!library_.has(CCATTEST_ENTRY_SYMBOL)) {
-        throw LoadError("refusing " + name + ": no entry symbol " CCATTEST_ENTRY_SYMBOL
+        throw LoadError("refusing " + name +
+                        ": no entry symbol " CCATTEST_ENTRY_SYMBOL
                         " (not a ccattest authorizer plugin)");
     }
-    auto &entry = library_.get<std::remove_pointer_t<ccattest_authorizer_entry_fn>>(
-        CCATTEST_ENTRY_SYMBOL);
+    auto &entry =
+        library_.get<std::remove_pointer_t<ccattest_authorizer_entry_fn>>(CCATTEST_ENTRY_SYMBOL);
 
     host_api_.struct_size = sizeof(ccattest_host_api);
     host_api_.abi_major = host_abi_major;
@@ -323,9 +327,10 @@ void PluginLibrary::load(int descriptor) {
     static const std::regex namespace_form("x-[a-z0-9]+(-[a-z0-9]+)*");
     const std::string namespace_id = api_.namespace_id;
     if (namespace_id.size() > 64 || !std::regex_match(namespace_id, namespace_form)) {
-        throw LoadError("refusing " + name + ": invalid namespace \"" + namespace_id +
-                        "\": expected \"x-\" then lower-case letters, digits and single hyphens, at "
-                        "most 64 characters");
+        throw LoadError(
+            "refusing " + name + ": invalid namespace \"" + namespace_id +
+            "\": expected \"x-\" then lower-case letters, digits and single hyphens, at "
+            "most 64 characters");
     }
     static const std::regex semantic_version(
         R"((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)");
@@ -378,12 +383,12 @@ Authorizer::Authorizer(std::shared_ptr<PluginLibrary> library, const json::objec
     const std::string config_text = json::serialize(document);
     std::array<char, message_capacity> message{};
     ccattest_instance *instance = nullptr;
-    const ccattest_status status = library_->api().create(config_text.c_str(), config_text.size(),
-                                                          &instance, message.data(), message.size());
+    const ccattest_status status = library_->api().create(
+        config_text.c_str(), config_text.size(), &instance, message.data(), message.size());
     message.back() = '\0';
     if (status != CCATTEST_OK) {
-        throw LoadError("create failed (" + std::string(sdk::status_name(status)) + "): " +
-                        (message[0] != '\0' ? message.data() : "no message given"));
+        throw LoadError("create failed (" + std::string(sdk::status_name(status)) +
+                        "): " + (message[0] != '\0' ? message.data() : "no message given"));
     }
     if (instance == nullptr) {
         throw LoadError("create returned success but no instance");
@@ -394,7 +399,9 @@ Authorizer::Authorizer(std::shared_ptr<PluginLibrary> library, const json::objec
     }
 }
 
-Authorizer::~Authorizer() { library_->api().destroy(instance_); }
+Authorizer::~Authorizer() {
+    library_->api().destroy(instance_);
+}
 
 template <typename Call> OperationResult Authorizer::run(Call &&call) {
     std::unique_lock<std::mutex> lock;
@@ -428,7 +435,8 @@ template <typename Call> OperationResult Authorizer::run(Call &&call) {
     return result;
 }
 
-OperationResult Authorizer::generate(std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE> report_data) {
+OperationResult
+Authorizer::generate(std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE> report_data) {
     const auto &api = library_->api();
     if (api.generate == nullptr || (api.capabilities & CCATTEST_CAP_GENERATE) == 0) {
         return {CCATTEST_E_UNSUPPORTED, "plugin cannot generate evidence", {}};

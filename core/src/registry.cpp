@@ -47,15 +47,17 @@ Registry::Registry(const SiteConfig &config) {
             const std::string namespace_id = library->api().namespace_id;
             for (const auto &other : plugins_) {
                 if (other.authorizer && other.authorizer->namespace_id() == namespace_id) {
-                    throw LoadError("namespace " + namespace_id + " is already provided by plugin '" +
-                                    other.entry.label + "' (" + other.resolved_path.string() + ")");
+                    throw LoadError("namespace " + namespace_id +
+                                    " is already provided by plugin '" + other.entry.label + "' (" +
+                                    other.resolved_path.string() + ")");
                 }
             }
-            record.authorizer = std::make_shared<Authorizer>(std::move(library), entry.config,
-                                                             entry.origin_file, entry.origin_pointer);
+            record.authorizer = std::make_shared<Authorizer>(
+                std::move(library), entry.config, entry.origin_file, entry.origin_pointer);
             record.state = PluginRecord::State::loaded;
             for (const auto &warning : record.warnings) {
-                logging::write(LogLevel::warning, "loader", "plugin '" + entry.label + "' " + warning);
+                logging::write(LogLevel::warning, "loader",
+                               "plugin '" + entry.label + "' " + warning);
             }
             const auto &api = record.authorizer->library().api();
             logging::write(LogLevel::info, "loader",
@@ -68,7 +70,8 @@ Registry::Registry(const SiteConfig &config) {
             record.reason = e.what();
             if (entry.critical) {
                 if (!startup_failure_) {
-                    startup_failure_ = "critical plugin '" + entry.label + "' failed: " + record.reason;
+                    startup_failure_ =
+                        "critical plugin '" + entry.label + "' failed: " + record.reason;
                 }
                 logging::write(LogLevel::error, "loader",
                                "critical plugin '" + entry.label + "' failed: " + record.reason);

@@ -1,10 +1,11 @@
 // libcc_example.so (namespace x-example): the minimal ccattest authorizer, for vendors to copy.
 //
-// SOFTWARE ONLY. There is no hardware root of trust here: a token is an HMAC-SHA-256, under a key from
-// the instance's config, over the report data and the time it was issued. Whoever holds the key can mint
-// tokens. The plugin says so in its self-description (CCATTEST_CAP_SOFTWARE_ONLY) and in every claim
-// set ("software_only": true). It exists to show the shape of a real plugin: negotiation, a config
-// schema, create/destroy, generate, verify with binding and expiry, claims, and errors at the edge.
+// SOFTWARE ONLY. There is no hardware root of trust here: a token is an HMAC-SHA-256, under a key
+// from the instance's config, over the report data and the time it was issued. Whoever holds the
+// key can mint tokens. The plugin says so in its self-description (CCATTEST_CAP_SOFTWARE_ONLY) and
+// in every claim set ("software_only": true). It exists to show the shape of a real plugin:
+// negotiation, a config schema, create/destroy, generate, verify with binding and expiry, claims,
+// and errors at the edge.
 //
 // Token format "ccattest-example-hmac-v1", 112 bytes, integers little-endian:
 //   0  magic "CCXH"        4 bytes
@@ -113,7 +114,8 @@ ccattest_status example_create(const char *config_json, size_t config_json_size,
                                size_t error_message_size) {
     return ccattest::sdk::guard(error_message, error_message_size, [&] {
         if (out_instance == nullptr || config_json == nullptr) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT, "config_json and out_instance must not be NULL");
+            throw failure(CCATTEST_E_INVALID_ARGUMENT,
+                          "config_json and out_instance must not be NULL");
         }
         *out_instance = nullptr;
         boost::system::error_code ec;
@@ -135,10 +137,12 @@ ccattest_status example_create(const char *config_json, size_t config_json_size,
                                   '\0') != 1) {
             throw failure(CCATTEST_E_CONFIG, "key_hex must be at least 16 bytes of hex");
         }
-        if (const auto *key_id = object.if_contains("key_id"); key_id != nullptr && key_id->is_string()) {
+        if (const auto *key_id = object.if_contains("key_id");
+            key_id != nullptr && key_id->is_string()) {
             instance->key_id = std::string(key_id->get_string());
         }
-        if (const auto *age = object.if_contains("max_age_seconds"); age != nullptr && age->is_int64()) {
+        if (const auto *age = object.if_contains("max_age_seconds");
+            age != nullptr && age->is_int64()) {
             instance->max_age_seconds = age->get_int64();
         }
         *out_instance = reinterpret_cast<ccattest_instance *>(instance.release());
@@ -156,7 +160,8 @@ ccattest_status example_generate(ccattest_instance *handle, const ccattest_gener
     return ccattest::sdk::guard(error_message, error_message_size, [&] {
         if (handle == nullptr || args == nullptr || out_token == nullptr ||
             args->struct_size < CCATTEST_GENERATE_ARGS_SIZE_1_0 || args->report_data == nullptr) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT, "instance, args, report_data and out_token are required");
+            throw failure(CCATTEST_E_INVALID_ARGUMENT,
+                          "instance, args, report_data and out_token are required");
         }
         out_token->data = nullptr;
         out_token->size = 0;
@@ -180,7 +185,8 @@ ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_
         if (handle == nullptr || args == nullptr || out_claims == nullptr ||
             args->struct_size < CCATTEST_VERIFY_ARGS_SIZE_1_0 || args->token == nullptr ||
             args->token_size == 0) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT, "instance, args, token and out_claims are required");
+            throw failure(CCATTEST_E_INVALID_ARGUMENT,
+                          "instance, args, token and out_claims are required");
         }
         out_claims->data = nullptr;
         out_claims->size = 0;
@@ -188,7 +194,8 @@ ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_
         const uint8_t *token = args->token;
         if (args->token_size != token_size) {
             throw failure(CCATTEST_E_MALFORMED, "token is " + std::to_string(args->token_size) +
-                                                    " bytes, expected " + std::to_string(token_size));
+                                                    " bytes, expected " +
+                                                    std::to_string(token_size));
         }
         if (std::memcmp(token, magic.data(), magic.size()) != 0) {
             throw failure(CCATTEST_E_MALFORMED, "token does not start with the magic \"CCXH\"");
@@ -256,9 +263,9 @@ const ccattest_plugin_api plugin_table = {
 
 } // namespace
 
-extern "C" CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(
-    const ccattest_host_api *host_api, const ccattest_plugin_api **out_api, char *error_message,
-    size_t error_message_size) {
+extern "C" CCATTEST_EXPORT ccattest_status
+ccattest_authorizer_entry(const ccattest_host_api *host_api, const ccattest_plugin_api **out_api,
+                          char *error_message, size_t error_message_size) {
     if (out_api == nullptr) {
         ccattest::sdk::write_error(error_message, error_message_size, "out_api is NULL");
         return CCATTEST_E_INVALID_ARGUMENT;

@@ -9,7 +9,8 @@
 
 static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8, "the frozen layout below is for LP64");
 
-#define FROZEN(type, field, offset) static_assert(offsetof(type, field) == (offset), #type "." #field)
+#define FROZEN(type, field, offset)                                                                \
+    static_assert(offsetof(type, field) == (offset), #type "." #field)
 
 FROZEN(ccattest_host_api, struct_size, 0);
 FROZEN(ccattest_host_api, abi_major, 4);
@@ -65,12 +66,21 @@ static_assert(CCATTEST_VERIFY_ARGS_SIZE_1_0 == 40);
 static_assert(CCATTEST_REPORT_DATA_SIZE == 64);
 
 BOOST_AUTO_TEST_CASE(status_codes_are_frozen) {
-    const ccattest_status codes[] = {
-        CCATTEST_OK,          CCATTEST_E_INVALID_ARGUMENT, CCATTEST_E_UNSUPPORTED,
-        CCATTEST_E_NO_DEVICE, CCATTEST_E_MALFORMED,        CCATTEST_E_VERIFICATION_FAILED,
-        CCATTEST_E_BINDING_MISMATCH, CCATTEST_E_EXPIRED,   CCATTEST_E_IO,
-        CCATTEST_E_TIMEOUT,   CCATTEST_E_INTERNAL,         CCATTEST_E_BUFFER_TOO_SMALL,
-        CCATTEST_E_VERSION_MISMATCH, CCATTEST_E_CONFIG,    CCATTEST_E_NO_MEMORY};
+    const ccattest_status codes[] = {CCATTEST_OK,
+                                     CCATTEST_E_INVALID_ARGUMENT,
+                                     CCATTEST_E_UNSUPPORTED,
+                                     CCATTEST_E_NO_DEVICE,
+                                     CCATTEST_E_MALFORMED,
+                                     CCATTEST_E_VERIFICATION_FAILED,
+                                     CCATTEST_E_BINDING_MISMATCH,
+                                     CCATTEST_E_EXPIRED,
+                                     CCATTEST_E_IO,
+                                     CCATTEST_E_TIMEOUT,
+                                     CCATTEST_E_INTERNAL,
+                                     CCATTEST_E_BUFFER_TOO_SMALL,
+                                     CCATTEST_E_VERSION_MISMATCH,
+                                     CCATTEST_E_CONFIG,
+                                     CCATTEST_E_NO_MEMORY};
     for (ccattest_status i = 0; i < sizeof codes / sizeof codes[0]; ++i) {
         BOOST_TEST(codes[i] == i);
     }

@@ -1,4 +1,5 @@
-/* The ABI header must compile alone, first and only, as strict C99 and as C++ (see CMakeLists.txt). */
+/* The ABI header must compile alone, first and only, as strict C99 and as C++ (see CMakeLists.txt).
+ */
 #include <ccattest/authorizer.h>
 
 /* Use each type once so a broken declaration cannot hide. */
@@ -18,8 +19,7 @@ static ccattest_status header_alone_entry(const ccattest_host_api *host,
     buffer.data = NULL;
     buffer.size = 0;
     *out_api = NULL;
-    return generate_args.struct_size + verify_args.struct_size + (ccattest_status)buffer.size ==
-                   0u
+    return generate_args.struct_size + verify_args.struct_size + (ccattest_status)buffer.size == 0u
                ? CCATTEST_E_INTERNAL
                : CCATTEST_OK;
 }

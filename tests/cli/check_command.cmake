@@ -1,5 +1,6 @@
-# Runs COMMAND (a ;-list) and checks its exit status and output.
-#   cmake -DCOMMAND=... -DEXPECT_EXIT=N [-DEXPECT_STDOUT=regex] [-DEXPECT_STDERR=regex] -P check_command.cmake
+# Runs COMMAND (arguments separated by "|") and checks its exit status and output.
+#   cmake -DCOMMAND=a|b -DEXPECT_EXIT=N [-DEXPECT_STDOUT=regex] [-DEXPECT_STDERR=regex] -P check_command.cmake
+string(REPLACE "|" ";" COMMAND "${COMMAND}")
 execute_process(COMMAND ${COMMAND} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
   TIMEOUT 120)
 set(failed FALSE)

@@ -1,8 +1,8 @@
 /*
- * The broken-plugin zoo: one C99 source, built once per ZOO_* variant into a separate .so, each broken
- * in exactly one way (tests/zoo/CMakeLists.txt lists them). Written in plain C to prove the ABI header is
- * usable from C. The working base is a software-only echo authorizer: a token is the 64 bytes of report
- * data, which verify compares. It is a test fixture, not an attestation scheme.
+ * The broken-plugin zoo: one C99 source, built once per ZOO_* variant into a separate .so, each
+ * broken in exactly one way (tests/zoo/CMakeLists.txt lists them). Written in plain C to prove the
+ * ABI header is usable from C. The working base is a software-only echo authorizer: a token is the
+ * 64 bytes of report data, which verify compares. It is a test fixture, not an attestation scheme.
  */
 #include <ccattest/authorizer.h>
 
@@ -50,7 +50,9 @@ static ccattest_status zoo_create(const char *config_json, size_t config_json_si
 #endif
 }
 
-static void zoo_destroy(ccattest_instance *instance) { free(instance); }
+static void zoo_destroy(ccattest_instance *instance) {
+    free(instance);
+}
 
 static ccattest_status zoo_generate(ccattest_instance *instance, const ccattest_generate_args *args,
                                     ccattest_buffer *out_token, char *error_message,
@@ -74,9 +76,9 @@ static ccattest_status zoo_generate(ccattest_instance *instance, const ccattest_
 #if defined(__GNUC__)
 __attribute__((unused))
 #endif
-static ccattest_status zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
-                                  ccattest_buffer *out_claims, char *error_message,
-                                  size_t error_message_size) {
+static ccattest_status
+zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
+           ccattest_buffer *out_claims, char *error_message, size_t error_message_size) {
     static const char claims[] = "{\"software_only\":true,\"zoo\":true}";
     uint8_t *copy;
     if (instance == NULL || args == NULL || args->token == NULL || out_claims == NULL) {
@@ -103,7 +105,8 @@ static ccattest_status zoo_verify(ccattest_instance *instance, const ccattest_ve
     return CCATTEST_OK;
 }
 
-/* A table as a newer minor might lay it out: the 1.0 table followed by fields this host doesn't know. */
+/* A table as a newer minor might lay it out: the 1.0 table followed by fields this host doesn't
+ * know. */
 typedef struct zoo_extended_api {
     ccattest_plugin_api base;
     void (*future_slot)(void);
@@ -167,13 +170,19 @@ static const zoo_extended_api zoo_table = {
 
 #if defined(ZOO_EXTRA_EXPORTS)
 /* Symbols a careless build leaves visible; the host must warn about them and still load. */
-CCATTEST_EXPORT int zoo_extra_symbol_a(void) { return 1; }
-CCATTEST_EXPORT int zoo_extra_symbol_b(void) { return 2; }
+CCATTEST_EXPORT int zoo_extra_symbol_a(void) {
+    return 1;
+}
+CCATTEST_EXPORT int zoo_extra_symbol_b(void) {
+    return 2;
+}
 #endif
 
 #if defined(ZOO_NO_ENTRY)
 /* Something to export, so the library is valid but not a plugin. */
-CCATTEST_EXPORT int zoo_not_an_entry(void) { return (int)zoo_table.base.struct_size; }
+CCATTEST_EXPORT int zoo_not_an_entry(void) {
+    return (int)zoo_table.base.struct_size;
+}
 #else
 CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_api *host,
                                                           const ccattest_plugin_api **out_api,

@@ -1,5 +1,5 @@
-// The broken-plugin zoo through the real loading path: each plugin is refused (or accepted) with its
-// exact reason, and the core keeps working afterwards.
+// The broken-plugin zoo through the real loading path: each plugin is refused (or accepted) with
+// its exact reason, and the core keeps working afterwards.
 #define BOOST_TEST_MODULE zoo
 #include <boost/test/unit_test.hpp>
 
@@ -23,7 +23,9 @@ namespace {
 
 const fs::path zoo_dir = ZOO_DIR;
 
-fs::path zoo(const std::string &variant) { return zoo_dir / ("libzoo_" + variant + ".so"); }
+fs::path zoo(const std::string &variant) {
+    return zoo_dir / ("libzoo_" + variant + ".so");
+}
 
 // A scratch folder removed at the end of the test.
 struct ScratchDir {
@@ -168,8 +170,8 @@ BOOST_AUTO_TEST_CASE(invalid_namespace) {
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_namespace) {
-    const Registry registry(site_with({entry("first", zoo("good")),
-                                       entry("second", zoo("duplicate_namespace"))}));
+    const Registry registry(
+        site_with({entry("first", zoo("good")), entry("second", zoo("duplicate_namespace"))}));
     BOOST_REQUIRE_EQUAL(registry.plugins().size(), 2u);
     BOOST_TEST((registry.plugins()[0].state == PluginRecord::State::loaded));
     BOOST_TEST((registry.plugins()[1].state == PluginRecord::State::refused));
@@ -210,9 +212,10 @@ BOOST_AUTO_TEST_CASE(file_owned_by_someone_else) {
 
 BOOST_AUTO_TEST_CASE(sha256_pin) {
     const std::string zeros(64, '0');
-    BOOST_TEST(load_one(zoo("good"), zeros).reason.find("refusing " + zoo("good").string() +
-                                                        ": sha256 mismatch: the config pins " +
-                                                        zeros + ", the file has ") == 0u);
+    BOOST_TEST(load_one(zoo("good"), zeros)
+                   .reason.find("refusing " + zoo("good").string() +
+                                ": sha256 mismatch: the config pins " + zeros +
+                                ", the file has ") == 0u);
     // The right pin loads: take the digest the refusal reported.
     const std::string reason = load_one(zoo("good"), zeros).reason;
     const std::string actual = reason.substr(reason.size() - 64);
@@ -243,13 +246,13 @@ BOOST_AUTO_TEST_CASE(missing_file_and_non_plugin_file) {
 }
 
 BOOST_AUTO_TEST_CASE(critical_failure_stops_startup_optional_is_skipped) {
-    const Registry optional(site_with({entry("broken", zoo("entry_error")),
-                                       entry("good", zoo("good"))}));
+    const Registry optional(
+        site_with({entry("broken", zoo("entry_error")), entry("good", zoo("good"))}));
     BOOST_TEST(!optional.startup_failure().has_value());
     BOOST_TEST((optional.plugins()[1].state == PluginRecord::State::loaded));
 
-    const Registry critical(site_with({entry("broken", zoo("entry_error"), true),
-                                       entry("good", zoo("good"))}));
+    const Registry critical(
+        site_with({entry("broken", zoo("entry_error"), true), entry("good", zoo("good"))}));
     BOOST_REQUIRE(critical.startup_failure().has_value());
     BOOST_TEST(*critical.startup_failure() ==
                "critical plugin 'broken' failed: refusing " + zoo("entry_error").string() +
@@ -284,6 +287,7 @@ BOOST_AUTO_TEST_CASE(plugin_log_lines_are_tagged_with_the_plugin_name) {
     { const Registry registry(site_with({entry("good", zoo("good"))})); }
     ccattest::logging::configure(ccattest::LogLevel::warning, ccattest::LogFormat::text, std::clog);
     BOOST_TEST(captured.str().find("info [plugin:good] zoo instance created") != std::string::npos);
-    BOOST_TEST(captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.0) from ") !=
-               std::string::npos);
+    BOOST_TEST(
+        captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.0) from ") !=
+        std::string::npos);
 }

@@ -9,31 +9,30 @@
  *  R1 One exported symbol. A plugin exports exactly one function, CCATTEST_ENTRY_SYMBOL, with the
  *     signature ccattest_authorizer_entry_fn. Nothing else is looked up by name.
  *  R2 Versions. ABI major versions are incompatible with each other; minor versions only append.
- *     The host offers one major and a range of its minors [abi_minor_min, abi_minor_max]. The plugin
- *     answers with its table, whose abi_minor is the highest minor it implements. The negotiated minor
- *     is min(table abi_minor, abi_minor_max); the host refuses the plugin when that is below
- *     abi_minor_min, and otherwise reads only what the negotiated minor defines. A plugin that cannot
- *     work at the host's abi_minor_max (it needs something newer) refuses in the entry instead.
+ *     The host offers one major and a range of its minors [abi_minor_min, abi_minor_max]. The
+ * plugin answers with its table, whose abi_minor is the highest minor it implements. The negotiated
+ * minor is min(table abi_minor, abi_minor_max); the host refuses the plugin when that is below
+ *     abi_minor_min, and otherwise reads only what the negotiated minor defines. A plugin that
+ * cannot work at the host's abi_minor_max (it needs something newer) refuses in the entry instead.
  *  R3 Size-tagged, append-only structs. Every struct that crosses the boundary starts with
- *     `uint32_t struct_size`, set by whoever fills the struct to sizeof() as that side was compiled.
- *     New fields are only ever appended. A reader reads a field only when struct_size covers it and
- *     treats a missing field as zero/NULL. A NULL function slot means "not implemented".
- *  R4 Ownership. Every variable-size output (a token, a claims document) is allocated by the plugin
- *     with ccattest_host_api.alloc and handed to the caller in a ccattest_buffer. On CCATTEST_OK the
- *     caller owns it and releases it with ccattest_host_api.free. On any other status the plugin has
- *     released everything it allocated and the buffer is {NULL, 0}. All other pointers passed in either
- *     direction are borrowed for the duration of the call only, except where a field says otherwise.
- *  R5 Errors. Every function returns a ccattest_status. Every call that can fail takes a caller-owned
- *     message buffer (error_message, error_message_size). On failure the plugin writes a NUL-terminated
- *     UTF-8 explanation, truncated to fit; on success it may leave the buffer untouched. A plugin never
- *     writes past error_message_size bytes, and writes nothing when the buffer is NULL or of size 0.
- *     No error state is kept in thread-local or global storage.
- *  R6 No C++ crosses the boundary: no exceptions (a plugin catches everything at its edge and returns a
- *     status), no C++ types, no allocator other than the host's.
- *  R7 Logging goes through ccattest_host_api.log; a plugin never writes to stdout or stderr.
- *  R8 Threading, by function class:
- *      - discovery (the entry function): called once per load, never concurrently with anything else
- *        in the same library;
+ *     `uint32_t struct_size`, set by whoever fills the struct to sizeof() as that side was
+ * compiled. New fields are only ever appended. A reader reads a field only when struct_size covers
+ * it and treats a missing field as zero/NULL. A NULL function slot means "not implemented". R4
+ * Ownership. Every variable-size output (a token, a claims document) is allocated by the plugin
+ *     with ccattest_host_api.alloc and handed to the caller in a ccattest_buffer. On CCATTEST_OK
+ * the caller owns it and releases it with ccattest_host_api.free. On any other status the plugin
+ * has released everything it allocated and the buffer is {NULL, 0}. All other pointers passed in
+ * either direction are borrowed for the duration of the call only, except where a field says
+ * otherwise. R5 Errors. Every function returns a ccattest_status. Every call that can fail takes a
+ * caller-owned message buffer (error_message, error_message_size). On failure the plugin writes a
+ * NUL-terminated UTF-8 explanation, truncated to fit; on success it may leave the buffer untouched.
+ * A plugin never writes past error_message_size bytes, and writes nothing when the buffer is NULL
+ * or of size 0. No error state is kept in thread-local or global storage. R6 No C++ crosses the
+ * boundary: no exceptions (a plugin catches everything at its edge and returns a status), no C++
+ * types, no allocator other than the host's. R7 Logging goes through ccattest_host_api.log; a
+ * plugin never writes to stdout or stderr. R8 Threading, by function class:
+ *      - discovery (the entry function): called once per load, never concurrently with anything
+ * else in the same library;
  *      - lifecycle (create, destroy): never concurrent with any other call on the same instance;
  *        create calls for different instances may run concurrently;
  *      - operations (generate, verify): may run concurrently on one instance from several threads,
@@ -41,8 +40,8 @@
  *        operations on the same instance.
  *     Host services may be called from any thread at any time while the library is loaded.
  *  R9 Lifetime. The host keeps the library loaded until every instance has been destroyed. The
- *     ccattest_host_api passed to the entry stays valid, unchanged, until the library is unloaded, so a
- *     plugin may keep the pointer. The plugin table and every string it points to must stay valid
+ *     ccattest_host_api passed to the entry stays valid, unchanged, until the library is unloaded,
+ * so a plugin may keep the pointer. The plugin table and every string it points to must stay valid
  *     until the library is unloaded (static storage is the natural choice).
  */
 #ifndef CCATTEST_AUTHORIZER_H
@@ -56,7 +55,7 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Versions and the entry symbol                                                                   */
+/* Versions and the entry symbol */
 /* ---------------------------------------------------------------------------------------------- */
 
 /** ABI major this header describes. A host and a plugin of different majors never talk. */
@@ -77,17 +76,18 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Status codes (R5). The width is fixed: a status is a uint32_t, never an enum.                   */
+/* Status codes (R5). The width is fixed: a status is a uint32_t, never an enum. */
 /* ---------------------------------------------------------------------------------------------- */
 
 typedef uint32_t ccattest_status;
 
-#define CCATTEST_OK 0u                  /**< success */
-#define CCATTEST_E_INVALID_ARGUMENT 1u  /**< a NULL pointer, zero length or out-of-range value */
-#define CCATTEST_E_UNSUPPORTED 2u       /**< the operation or a requested feature is not offered */
-#define CCATTEST_E_NO_DEVICE 3u         /**< no evidence source (TEE device, driver) on this machine */
-#define CCATTEST_E_MALFORMED 4u         /**< the token/evidence is not well-formed */
-#define CCATTEST_E_VERIFICATION_FAILED 5u /**< well-formed, but a signature, chain or check failed */
+#define CCATTEST_OK 0u                 /**< success */
+#define CCATTEST_E_INVALID_ARGUMENT 1u /**< a NULL pointer, zero length or out-of-range value */
+#define CCATTEST_E_UNSUPPORTED 2u      /**< the operation or a requested feature is not offered */
+#define CCATTEST_E_NO_DEVICE 3u /**< no evidence source (TEE device, driver) on this machine */
+#define CCATTEST_E_MALFORMED 4u /**< the token/evidence is not well-formed */
+#define CCATTEST_E_VERIFICATION_FAILED                                                             \
+    5u                                  /**< well-formed, but a signature, chain or check failed */
 #define CCATTEST_E_BINDING_MISMATCH 6u  /**< authentic, but bound to other report data (nonce) */
 #define CCATTEST_E_EXPIRED 7u           /**< a certificate, token or collateral is not valid now */
 #define CCATTEST_E_IO 8u                /**< reading or writing a file or device failed */
@@ -101,7 +101,7 @@ typedef uint32_t ccattest_status;
 #define CCATTEST_E_VENDOR_BASE 0x80000000u
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Host services: the table the host passes to the entry (R9: valid until unload)                  */
+/* Host services: the table the host passes to the entry (R9: valid until unload) */
 /* ---------------------------------------------------------------------------------------------- */
 
 /** Log levels for ccattest_host_api.log. */
@@ -112,16 +112,16 @@ typedef uint32_t ccattest_status;
 #define CCATTEST_LOG_ERROR 4u
 
 typedef struct ccattest_host_api {
-    uint32_t struct_size; /**< sizeof(ccattest_host_api) as the host was compiled */
-    uint16_t abi_major;   /**< the one ABI major the host speaks */
+    uint32_t struct_size;   /**< sizeof(ccattest_host_api) as the host was compiled */
+    uint16_t abi_major;     /**< the one ABI major the host speaks */
     uint16_t abi_minor_min; /**< lowest minor of abi_major the host accepts */
     uint16_t abi_minor_max; /**< highest minor of abi_major the host accepts */
-    uint16_t reserved0;   /**< zero */
-    void *host_context;   /**< opaque; pass back as the first argument of every service below */
+    uint16_t reserved0;     /**< zero */
+    void *host_context;     /**< opaque; pass back as the first argument of every service below */
     /**
      * Log a message. level is a CCATTEST_LOG_* value; message is NUL-terminated UTF-8, without a
-     * trailing newline, and is copied before the call returns. The host tags it with the plugin's name.
-     * Thread-safe. Never NULL.
+     * trailing newline, and is copied before the call returns. The host tags it with the plugin's
+     * name. Thread-safe. Never NULL.
      */
     void (*log)(void *host_context, uint32_t level, const char *message);
     /**
@@ -139,7 +139,7 @@ typedef struct ccattest_host_api {
 } ccattest_host_api;
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Plugin side                                                                                     */
+/* Plugin side */
 /* ---------------------------------------------------------------------------------------------- */
 
 /** An instance created by a plugin; opaque to the host, which never looks inside (R8, R9). */
@@ -153,9 +153,10 @@ typedef struct ccattest_buffer {
 } ccattest_buffer;
 
 /** Capability flags (ccattest_plugin_api.capabilities). Unknown bits are ignored by hosts. */
-#define CCATTEST_CAP_GENERATE (1ull << 0)       /**< generate is implemented */
-#define CCATTEST_CAP_VERIFY (1ull << 1)         /**< verify is implemented */
-#define CCATTEST_CAP_BINDS_REPORT_DATA (1ull << 2) /**< tokens carry and verify checks report data */
+#define CCATTEST_CAP_GENERATE (1ull << 0) /**< generate is implemented */
+#define CCATTEST_CAP_VERIFY (1ull << 1)   /**< verify is implemented */
+#define CCATTEST_CAP_BINDS_REPORT_DATA                                                             \
+    (1ull << 2)                                 /**< tokens carry and verify checks report data */
 #define CCATTEST_CAP_OFFLINE_VERIFY (1ull << 3) /**< verify needs no network */
 #define CCATTEST_CAP_NEEDS_NETWORK (1ull << 4)  /**< some operation contacts a remote service */
 #define CCATTEST_CAP_SERIALIZE (1ull << 5)      /**< the host must never overlap operations (R8) */
@@ -190,9 +191,10 @@ typedef struct ccattest_verify_args {
 
 /**
  * create: build an instance from its configuration.
- * config_json: NUL-terminated UTF-8 JSON text of length config_json_size (excluding the NUL), already
- * validated by the host against config_schema. On CCATTEST_OK *out_instance is a new instance.
- * On failure *out_instance is NULL and the plugin has released everything. Class: lifecycle.
+ * config_json: NUL-terminated UTF-8 JSON text of length config_json_size (excluding the NUL),
+ * already validated by the host against config_schema. On CCATTEST_OK *out_instance is a new
+ * instance. On failure *out_instance is NULL and the plugin has released everything. Class:
+ * lifecycle.
  */
 typedef ccattest_status (*ccattest_create_fn)(const char *config_json, size_t config_json_size,
                                               ccattest_instance **out_instance, char *error_message,
@@ -202,9 +204,9 @@ typedef ccattest_status (*ccattest_create_fn)(const char *config_json, size_t co
 typedef void (*ccattest_destroy_fn)(ccattest_instance *instance);
 
 /**
- * generate: produce a token (evidence plus whatever the verifier needs) that binds args->report_data.
- * On CCATTEST_OK *out_token holds the token (R4). Typical failures: CCATTEST_E_NO_DEVICE,
- * CCATTEST_E_IO, CCATTEST_E_TIMEOUT. Class: operation.
+ * generate: produce a token (evidence plus whatever the verifier needs) that binds
+ * args->report_data. On CCATTEST_OK *out_token holds the token (R4). Typical failures:
+ * CCATTEST_E_NO_DEVICE, CCATTEST_E_IO, CCATTEST_E_TIMEOUT. Class: operation.
  */
 typedef ccattest_status (*ccattest_generate_fn)(ccattest_instance *instance,
                                                 const ccattest_generate_args *args,
@@ -213,10 +215,10 @@ typedef ccattest_status (*ccattest_generate_fn)(ccattest_instance *instance,
 
 /**
  * verify: check a token's authenticity (signatures, chains to pinned roots, validity at
- * args->verification_time, binding to args->expected_report_data) and return its claims: a UTF-8 JSON
- * object (not NUL-terminated) in *out_claims (R4). verify decides no policy. Returns CCATTEST_OK only
- * when the token is authentic; on any failure *out_claims is {NULL, 0}. Typical failures:
- * CCATTEST_E_MALFORMED, CCATTEST_E_VERIFICATION_FAILED, CCATTEST_E_BINDING_MISMATCH,
+ * args->verification_time, binding to args->expected_report_data) and return its claims: a UTF-8
+ * JSON object (not NUL-terminated) in *out_claims (R4). verify decides no policy. Returns
+ * CCATTEST_OK only when the token is authentic; on any failure *out_claims is {NULL, 0}. Typical
+ * failures: CCATTEST_E_MALFORMED, CCATTEST_E_VERIFICATION_FAILED, CCATTEST_E_BINDING_MISMATCH,
  * CCATTEST_E_EXPIRED. Class: operation.
  */
 typedef ccattest_status (*ccattest_verify_fn)(ccattest_instance *instance,
@@ -232,11 +234,11 @@ typedef ccattest_status (*ccattest_verify_fn)(ccattest_instance *instance,
  * capabilities. The host refuses a table that lacks any of them.
  */
 typedef struct ccattest_plugin_api {
-    uint32_t struct_size; /**< sizeof(ccattest_plugin_api) as the plugin was compiled */
-    uint16_t abi_major;   /**< must equal the host's abi_major */
-    uint16_t abi_minor;   /**< the highest minor this table implements (R2) */
-    const char *name;     /**< short human name, e.g. "AMD SEV-SNP authorizer" */
-    const char *vendor;   /**< who ships it, e.g. "ccattest project" */
+    uint32_t struct_size;       /**< sizeof(ccattest_plugin_api) as the plugin was compiled */
+    uint16_t abi_major;         /**< must equal the host's abi_major */
+    uint16_t abi_minor;         /**< the highest minor this table implements (R2) */
+    const char *name;           /**< short human name, e.g. "AMD SEV-SNP authorizer" */
+    const char *vendor;         /**< who ships it, e.g. "ccattest project" */
     const char *plugin_version; /**< semantic version of the plugin, e.g. "1.2.0" */
     /** Claims namespace, unique among a host's plugins: "x-" then [a-z0-9-]+, e.g. "x-snp";
      *  vendors use "x-<vendor>-<platform>". */
@@ -273,10 +275,10 @@ CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_ap
                                                           size_t error_message_size);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Size of a struct up to and including a field: what struct_size must be at least for a reader    */
-/* that needs that field (R3).                                                                     */
+/* Size of a struct up to and including a field: what struct_size must be at least for a reader */
+/* that needs that field (R3). */
 /* ---------------------------------------------------------------------------------------------- */
-#define CCATTEST_STRUCT_SIZE_THROUGH(type, field) \
+#define CCATTEST_STRUCT_SIZE_THROUGH(type, field)                                                  \
     (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** Smallest ccattest_plugin_api a host accepts for ABI 1.0. */
@@ -284,9 +286,9 @@ CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_ap
 /** Smallest ccattest_host_api a plugin may rely on for ABI 1.0. */
 #define CCATTEST_HOST_API_SIZE_1_0 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_host_api, now)
 /** Smallest argument structs for ABI 1.0. */
-#define CCATTEST_GENERATE_ARGS_SIZE_1_0 \
+#define CCATTEST_GENERATE_ARGS_SIZE_1_0                                                            \
     CCATTEST_STRUCT_SIZE_THROUGH(ccattest_generate_args, report_data)
-#define CCATTEST_VERIFY_ARGS_SIZE_1_0 \
+#define CCATTEST_VERIFY_ARGS_SIZE_1_0                                                              \
     CCATTEST_STRUCT_SIZE_THROUGH(ccattest_verify_args, verification_time)
 
 #ifdef __cplusplus

@@ -1,7 +1,7 @@
 // Optional header-only C++17 helpers over authorizer.h, for plugin authors and hosts.
 //
-// Nothing here changes the ABI: these are conveniences that keep the rules of authorizer.h (R4 ownership,
-// R5 bounded errors, R6 no exceptions across the boundary) easy to follow from C++.
+// Nothing here changes the ABI: these are conveniences that keep the rules of authorizer.h (R4
+// ownership, R5 bounded errors, R6 no exceptions across the boundary) easy to follow from C++.
 #ifndef CCATTEST_AUTHORIZER_HPP
 #define CCATTEST_AUTHORIZER_HPP
 
@@ -52,7 +52,8 @@ inline void write_error(char *buffer, size_t buffer_size, std::string_view messa
     buffer[length] = '\0';
 }
 
-/// Thrown inside a plugin to leave an ABI function with a status and a message; `guard` converts it.
+/// Thrown inside a plugin to leave an ABI function with a status and a message; `guard` converts
+/// it.
 class failure : public std::runtime_error {
 public:
     failure(ccattest_status status, const std::string &message)
@@ -96,8 +97,8 @@ inline void give_to_host(const ccattest_host_api &host, const void *data, size_t
     }
     auto *memory = static_cast<uint8_t *>(host.alloc(host.host_context, size));
     if (memory == nullptr) {
-        throw failure(CCATTEST_E_NO_MEMORY, "host allocation of " + std::to_string(size) +
-                                                " bytes failed");
+        throw failure(CCATTEST_E_NO_MEMORY,
+                      "host allocation of " + std::to_string(size) + " bytes failed");
     }
     std::memcpy(memory, data, size);
     out.data = memory;
@@ -120,10 +121,9 @@ inline ccattest_status negotiate(const ccattest_host_api *host, uint16_t plugin_
                     "host services table is incomplete for ABI 1.0");
         return CCATTEST_E_INVALID_ARGUMENT;
     }
-    const std::string plugin_range = std::to_string(CCATTEST_ABI_MAJOR) + "." +
-                                     std::to_string(plugin_minor_min) + "-" +
-                                     std::to_string(CCATTEST_ABI_MAJOR) + "." +
-                                     std::to_string(plugin_minor_max);
+    const std::string plugin_range =
+        std::to_string(CCATTEST_ABI_MAJOR) + "." + std::to_string(plugin_minor_min) + "-" +
+        std::to_string(CCATTEST_ABI_MAJOR) + "." + std::to_string(plugin_minor_max);
     const std::string host_range =
         std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor_min) + "-" +
         std::to_string(host->abi_major) + "." + std::to_string(host->abi_minor_max);
@@ -141,7 +141,8 @@ inline ccattest_status negotiate(const ccattest_host_api *host, uint16_t plugin_
 }
 
 /// Sends a log line through the host (R7); a no-op when host is NULL.
-inline void log(const ccattest_host_api *host, uint32_t level, const std::string &message) noexcept {
+inline void log(const ccattest_host_api *host, uint32_t level,
+                const std::string &message) noexcept {
     if (host != nullptr) {
         host->log(host->host_context, level, message.c_str());
     }

@@ -28,8 +28,8 @@ private:
 std::string config_problem(const std::string &file, const std::string &pointer,
                            const std::string &message);
 
-/// Reads a JSON document (at most 1 MiB). Throws ConfigError naming the file and, for syntax errors,
-/// the line and column.
+/// Reads a JSON document (at most 1 MiB). Throws ConfigError naming the file and, for syntax
+/// errors, the line and column.
 boost::json::value read_json_file(const std::filesystem::path &file);
 
 /// Parses JSON text; `origin` names it in errors.
@@ -45,10 +45,10 @@ struct LoggingConfig {
 
 /// One configured plugin.
 struct PluginEntry {
-    std::string origin_file;     ///< the file the entry came from, as given
-    std::string origin_pointer;  ///< its JSON pointer in that file ("" for a whole drop-in file)
-    std::string label;           ///< unique name used in logs and listings
-    std::string library;         ///< as written: an absolute path or a bare file name
+    std::string origin_file;    ///< the file the entry came from, as given
+    std::string origin_pointer; ///< its JSON pointer in that file ("" for a whole drop-in file)
+    std::string label;          ///< unique name used in logs and listings
+    std::string library;        ///< as written: an absolute path or a bare file name
     std::optional<std::string> sha256; ///< lower-case hex pin, when given
     bool critical = false;
     bool enabled = true;
@@ -56,7 +56,7 @@ struct PluginEntry {
 };
 
 struct SiteConfig {
-    std::filesystem::path file;       ///< the site file, as given
+    std::filesystem::path file; ///< the site file, as given
     std::string site_name;
     std::string role;                 ///< "server", "client" or "" when unset
     std::filesystem::path plugin_dir; ///< where bare library names resolve
@@ -64,8 +64,8 @@ struct SiteConfig {
     std::vector<PluginEntry> plugins; ///< site file entries first, then drop-ins by file name
 };
 
-/// Loads and validates a site file and its drop-in folder. `default_plugin_dir` applies when the file
-/// names none. Throws ConfigError listing every problem found.
+/// Loads and validates a site file and its drop-in folder. `default_plugin_dir` applies when the
+/// file names none. Throws ConfigError listing every problem found.
 SiteConfig load_site_config(const std::filesystem::path &file,
                             const std::filesystem::path &default_plugin_dir);
 

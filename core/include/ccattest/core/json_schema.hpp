@@ -1,6 +1,6 @@
 // A validator for the subset of JSON Schema (draft 2020-12) that ccattest's own schemas and plugin
-// config schemas use. Keywords outside the subset make the schema itself invalid (fail closed), so a
-// schema never silently loses a constraint. The subset is listed in config/schema/README.md.
+// config schemas use. Keywords outside the subset make the schema itself invalid (fail closed), so
+// a schema never silently loses a constraint. The subset is listed in config/schema/README.md.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -45,9 +45,9 @@ public:
         std::optional<std::string> sha256; ///< lower-case hex pin
     };
 
-    /// Opens, checks and negotiates. Throws LoadError with the exact reason. A file already loaded in
-    /// this process (same device and inode) is not loaded twice: the living PluginLibrary is returned,
-    /// so a plugin only ever sees one host table.
+    /// Opens, checks and negotiates. Throws LoadError with the exact reason. A file already loaded
+    /// in this process (same device and inode) is not loaded twice: the living PluginLibrary is
+    /// returned, so a plugin only ever sees one host table.
     static std::shared_ptr<PluginLibrary> open(Options options);
 
     PluginLibrary(const PluginLibrary &) = delete;
@@ -88,8 +88,9 @@ struct OperationResult {
     [[nodiscard]] bool ok() const noexcept { return status == CCATTEST_OK; }
 };
 
-/// One configured instance of a plugin. Thread-safe as the ABI's threading contract allows: operations
-/// run concurrently unless the plugin asked to be serialized, in which case they are serialized here.
+/// One configured instance of a plugin. Thread-safe as the ABI's threading contract allows:
+/// operations run concurrently unless the plugin asked to be serialized, in which case they are
+/// serialized here.
 class Authorizer {
 public:
     /// Validates `config` against the plugin's schema (violations name `origin`, a "file: pointer"
@@ -104,10 +105,10 @@ public:
     [[nodiscard]] std::string namespace_id() const { return library_->api().namespace_id; }
 
     OperationResult generate(std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE> report_data);
-    OperationResult verify(std::span<const uint8_t> token,
-                           std::optional<std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE>>
-                               expected_report_data,
-                           int64_t verification_time);
+    OperationResult
+    verify(std::span<const uint8_t> token,
+           std::optional<std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE>> expected_report_data,
+           int64_t verification_time);
 
 private:
     template <typename Call> OperationResult run(Call &&call);

@@ -1,4 +1,5 @@
-// The registry: every plugin the site config names, loaded (or refused, with the reason) at start-up.
+// The registry: every plugin the site config names, loaded (or refused, with the reason) at
+// start-up.
 #pragma once
 
 #include "ccattest/core/config.hpp"
@@ -19,8 +20,8 @@ struct PluginRecord {
     PluginEntry entry;
     std::filesystem::path resolved_path;
     State state = State::refused;
-    std::string reason;                 ///< why refused (empty when loaded or disabled)
-    std::vector<std::string> warnings;  ///< non-fatal findings
+    std::string reason;                     ///< why refused (empty when loaded or disabled)
+    std::vector<std::string> warnings;      ///< non-fatal findings
     std::shared_ptr<Authorizer> authorizer; ///< set when loaded
 };
 

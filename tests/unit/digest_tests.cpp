@@ -1,0 +1,35 @@
+#include "ccattest/core/digest.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <unistd.h>
+
+BOOST_AUTO_TEST_SUITE(digest)
+
+BOOST_AUTO_TEST_CASE(hex_round_trip_and_rejects) {
+    const std::vector<uint8_t> bytes = {0x00, 0x7f, 0xff, 0xa5};
+    BOOST_TEST(ccattest::to_hex(bytes) == "007fffa5");
+    BOOST_TEST(*ccattest::from_hex("007FFFA5") == bytes, boost::test_tools::per_element());
+    BOOST_TEST(!ccattest::from_hex("abc").has_value());
+    BOOST_TEST(!ccattest::from_hex("zz").has_value());
+    BOOST_TEST(ccattest::from_hex("")->empty());
+}
+
+BOOST_AUTO_TEST_CASE(sha256_of_a_file_matches_the_known_digest) {
+    FILE *file = std::tmpfile();
+    BOOST_REQUIRE(file != nullptr);
+    std::fputs("abc", file);
+    std::fflush(file);
+    const auto digest = ccattest::sha256_of_descriptor(fileno(file));
+    std::fclose(file);
+    // FIPS 180-2 test vector for "abc".
+    BOOST_TEST(ccattest::to_hex(digest) ==
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+BOOST_AUTO_TEST_CASE(sha256_of_a_bad_descriptor_throws) {
+    BOOST_CHECK_THROW((void)ccattest::sha256_of_descriptor(-1), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
