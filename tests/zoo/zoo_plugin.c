@@ -15,6 +15,12 @@
 #endif
 
 static const ccattest_host_api *zoo_host = NULL;
+#if defined(ZOO_SERIALIZE)
+static int zoo_in_flight = 0;
+#define ZOO_EXTRA_CAPABILITIES CCATTEST_CAP_SERIALIZE
+#else
+#define ZOO_EXTRA_CAPABILITIES 0
+#endif
 
 static void zoo_error(char *buffer, size_t size, const char *message) {
     if (buffer != NULL && size > 0) {
@@ -85,6 +91,22 @@ zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
         zoo_error(error_message, error_message_size, "missing argument");
         return CCATTEST_E_INVALID_ARGUMENT;
     }
+#if defined(ZOO_SERIALIZE)
+    /* Declares CCATTEST_CAP_SERIALIZE and checks the host honours it: overlapping calls fail. */
+    if (__atomic_add_fetch(&zoo_in_flight, 1, __ATOMIC_SEQ_CST) != 1) {
+        __atomic_sub_fetch(&zoo_in_flight, 1, __ATOMIC_SEQ_CST);
+        zoo_error(error_message, error_message_size,
+                  "zoo: overlapping verify on a serialized instance");
+        return CCATTEST_E_INTERNAL;
+    }
+    {
+        volatile unsigned spin = 0;
+        while (spin < 20000u) {
+            spin = spin + 1u;
+        }
+    }
+    __atomic_sub_fetch(&zoo_in_flight, 1, __ATOMIC_SEQ_CST);
+#endif
     if (args->token_size != CCATTEST_REPORT_DATA_SIZE) {
         zoo_error(error_message, error_message_size, "zoo token must be 64 bytes");
         return CCATTEST_E_MALFORMED;
@@ -157,7 +179,7 @@ static const zoo_extended_api zoo_table = {
         "none (test fixture)",
         NULL,
         CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY | CCATTEST_CAP_BINDS_REPORT_DATA |
-            CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY,
+            CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY | ZOO_EXTRA_CAPABILITIES,
         "{\"type\": \"object\", \"additionalProperties\": false}",
         zoo_create,
         zoo_destroy,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -290,4 +291,28 @@ BOOST_AUTO_TEST_CASE(plugin_log_lines_are_tagged_with_the_plugin_name) {
     BOOST_TEST(
         captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.0) from ") !=
         std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(serialize_capability_is_honoured) {
+    // The plugin fails any verify that overlaps another; the host must never let that happen.
+    const Registry registry(site_with({entry("serial", zoo("serialize"))}));
+    const auto authorizer = registry.find("x-zoo-serial");
+    BOOST_REQUIRE(authorizer);
+    std::array<uint8_t, 64> report_data{};
+    const auto token = authorizer->generate(report_data).output;
+    std::array<int, 4> failures{};
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < failures.size(); ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i) {
+                failures[t] += authorizer->verify(token, std::nullopt, 0).ok() ? 0 : 1;
+            }
+        });
+    }
+    for (auto &thread : threads) {
+        thread.join();
+    }
+    for (const int f : failures) {
+        BOOST_TEST(f == 0);
+    }
 }
