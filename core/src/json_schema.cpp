@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
-#include <set>
 
 namespace ccattest {
 namespace json = boost::json;
@@ -13,37 +13,42 @@ namespace {
 
 // Annotation keywords carry no constraint; "x-" keywords are ccattest annotations ("x-expected" is
 // the human wording used in a violation message instead of the raw constraint).
-const std::set<std::string, std::less<>> annotation_keywords = {
+constexpr std::array<std::string_view, 11> annotation_keywords = {
     "$schema",  "$id",        "$comment", "title",     "description", "default",
     "examples", "deprecated", "readOnly", "writeOnly", "$defs"};
 
-const std::set<std::string, std::less<>> constraint_keywords = {"type",
-                                                                "enum",
-                                                                "const",
-                                                                "properties",
-                                                                "required",
-                                                                "additionalProperties",
-                                                                "items",
-                                                                "minItems",
-                                                                "maxItems",
-                                                                "uniqueItems",
-                                                                "minLength",
-                                                                "maxLength",
-                                                                "pattern",
-                                                                "minimum",
-                                                                "maximum",
-                                                                "exclusiveMinimum",
-                                                                "exclusiveMaximum",
-                                                                "minProperties",
-                                                                "maxProperties",
-                                                                "anyOf",
-                                                                "oneOf",
-                                                                "allOf",
-                                                                "not",
-                                                                "$ref"};
+constexpr std::array<std::string_view, 24> constraint_keywords = {"type",
+                                                                  "enum",
+                                                                  "const",
+                                                                  "properties",
+                                                                  "required",
+                                                                  "additionalProperties",
+                                                                  "items",
+                                                                  "minItems",
+                                                                  "maxItems",
+                                                                  "uniqueItems",
+                                                                  "minLength",
+                                                                  "maxLength",
+                                                                  "pattern",
+                                                                  "minimum",
+                                                                  "maximum",
+                                                                  "exclusiveMinimum",
+                                                                  "exclusiveMaximum",
+                                                                  "minProperties",
+                                                                  "maxProperties",
+                                                                  "anyOf",
+                                                                  "oneOf",
+                                                                  "allOf",
+                                                                  "not",
+                                                                  "$ref"};
 
-const std::set<std::string, std::less<>> type_names = {"null",   "boolean", "object", "array",
-                                                       "number", "integer", "string"};
+constexpr std::array<std::string_view, 7> type_names = {"null",   "boolean", "object", "array",
+                                                        "number", "integer", "string"};
+
+template <size_t N>
+bool listed(const std::array<std::string_view, N> &list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+}
 
 constexpr int max_depth = 64;
 
@@ -148,16 +153,16 @@ void JsonSchema::check_schema(const json::value &schema, const std::string &docu
     const json::object &object = schema.get_object();
     for (const auto &[key, value] : object) {
         const std::string_view name = key;
-        if (annotation_keywords.count(name) != 0 || name.substr(0, 2) == "x-") {
+        if (listed(annotation_keywords, name) || name.substr(0, 2) == "x-") {
             continue;
         }
-        if (constraint_keywords.count(name) == 0) {
+        if (!listed(constraint_keywords, name)) {
             fail("unsupported keyword \"" + std::string(name) + "\"");
         }
         const std::string sub = location + "/" + json_pointer_token(name);
         if (name == "type") {
             auto check_name = [&](const json::value &t) {
-                if (!t.is_string() || type_names.count(std::string_view(t.get_string())) == 0) {
+                if (!t.is_string() || !listed(type_names, t.get_string())) {
                     fail("\"type\" must name a JSON type, got " + brief(t));
                 }
             };

@@ -52,7 +52,7 @@ std::map<std::pair<dev_t, ino_t>, std::weak_ptr<PluginLibrary>> library_cache;
 
 std::string octal_mode(mode_t mode) {
     char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777U));
+    (void)std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777U));
     return text;
 }
 

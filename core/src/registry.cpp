@@ -17,7 +17,7 @@ std::string_view state_name(PluginRecord::State state) {
 namespace {
 
 fs::path resolve_library(const PluginEntry &entry, const fs::path &plugin_dir) {
-    const fs::path library(entry.library);
+    fs::path library(entry.library);
     if (library.is_absolute()) {
         return library;
     }

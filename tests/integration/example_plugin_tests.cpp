@@ -20,8 +20,8 @@ using ccattest::SiteConfig;
 
 namespace {
 
-const std::string key_a = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-const std::string key_b = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+const char *const key_a = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+const char *const key_b = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
 
 SiteConfig site_with_config(json::object config) {
     PluginEntry entry;
@@ -37,7 +37,7 @@ SiteConfig site_with_config(json::object config) {
     return site;
 }
 
-SiteConfig site_with_key(const std::string &key, int64_t max_age = 3600) {
+SiteConfig site_with_key(const char *key, int64_t max_age = 3600) {
     return site_with_config(
         {{"key_hex", key}, {"key_id", "test-key"}, {"max_age_seconds", max_age}});
 }

@@ -20,7 +20,7 @@ struct ConfigDir {
     }
     ~ConfigDir() { fs::remove_all(path); }
     fs::path write(const std::string &name, const std::string &text) const {
-        const fs::path file = path / name;
+        fs::path file = path / name;
         fs::create_directories(file.parent_path());
         std::ofstream(file) << text;
         return file;

@@ -22,10 +22,10 @@ using ccattest::SiteConfig;
 
 namespace {
 
-const fs::path zoo_dir = ZOO_DIR;
+constexpr const char *zoo_dir = ZOO_DIR;
 
 fs::path zoo(const std::string &variant) {
-    return zoo_dir / ("libzoo_" + variant + ".so");
+    return fs::path(zoo_dir) / ("libzoo_" + variant + ".so");
 }
 
 // A scratch folder removed at the end of the test.
@@ -235,8 +235,8 @@ BOOST_AUTO_TEST_CASE(extra_exported_symbols_load_with_a_warning) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_and_non_plugin_file) {
-    BOOST_TEST(load_one(zoo_dir / "libzoo_absent.so").reason ==
-               "cannot open " + (zoo_dir / "libzoo_absent.so").string() +
+    BOOST_TEST(load_one(fs::path(zoo_dir) / "libzoo_absent.so").reason ==
+               "cannot open " + (fs::path(zoo_dir) / "libzoo_absent.so").string() +
                    ": No such file or directory");
     const ScratchDir scratch;
     const fs::path text = scratch.path / "libnot_elf.so";
