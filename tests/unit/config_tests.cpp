@@ -1,4 +1,5 @@
 #include "ccattest/core/config.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,20 +13,7 @@ using ccattest::load_site_config;
 
 namespace {
 
-struct ConfigDir {
-    fs::path path;
-    ConfigDir() {
-        std::string pattern = (fs::temp_directory_path() / "ccattest-config-XXXXXX").string();
-        path = ::mkdtemp(pattern.data());
-    }
-    ~ConfigDir() { fs::remove_all(path); }
-    fs::path write(const std::string &name, const std::string &text) const {
-        fs::path file = path / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file) << text;
-        return file;
-    }
-};
+using ConfigDir = ccattest::test::ScratchDir;
 
 std::vector<std::string> errors_of(const fs::path &file) {
     try {
@@ -56,7 +44,7 @@ BOOST_AUTO_TEST_CASE(site_file_and_drop_ins_load_in_order) {
     const auto config = load_site_config(site, "/default");
     BOOST_TEST(config.site_name == "client-1");
     BOOST_TEST(config.role == "client");
-    BOOST_TEST(config.plugin_dir == dir.path / "lib");
+    BOOST_TEST(config.plugin_dir == dir.path() / "lib");
     BOOST_TEST((config.logging.level == ccattest::LogLevel::debug));
     BOOST_TEST((config.logging.format == ccattest::LogFormat::json));
     BOOST_REQUIRE_EQUAL(config.plugins.size(), 3u);
@@ -65,7 +53,7 @@ BOOST_AUTO_TEST_CASE(site_file_and_drop_ins_load_in_order) {
     BOOST_TEST(*config.plugins[0].sha256 == std::string(64, 'a'));
     BOOST_TEST(config.plugins[0].origin_pointer == "/plugins/0");
     BOOST_TEST(config.plugins[1].label == "10-a");
-    BOOST_TEST(config.plugins[1].origin_file == (dir.path / "conf.d/10-a.json").string());
+    BOOST_TEST(config.plugins[1].origin_file == (dir.path() / "conf.d/10-a.json").string());
     BOOST_TEST(config.plugins[1].origin_pointer == "");
     BOOST_TEST(config.plugins[1].config.at("k").as_int64() == 1);
     BOOST_TEST(config.plugins[2].label == "20-b");
@@ -129,7 +117,7 @@ BOOST_AUTO_TEST_CASE(missing_named_drop_in_folder) {
     const ConfigDir dir;
     const auto file = dir.write("site.json", R"({"site": {"name": "ok"}, "conf_d": "plugins.d"})");
     BOOST_TEST(errors_of(file) == (Lines{file.string() + ": /conf_d: folder " +
-                                         (dir.path / "plugins.d").string() + " does not exist"}),
+                                         (dir.path() / "plugins.d").string() + " does not exist"}),
                boost::test_tools::per_element());
 }
 
@@ -144,10 +132,10 @@ BOOST_AUTO_TEST_CASE(syntax_errors_name_line_and_column) {
 
 BOOST_AUTO_TEST_CASE(unreadable_inputs) {
     const ConfigDir dir;
-    BOOST_TEST(errors_of(dir.path / "absent.json") ==
-                   (Lines{(dir.path / "absent.json").string() + ": no such file"}),
+    BOOST_TEST(errors_of(dir.path() / "absent.json") ==
+                   (Lines{(dir.path() / "absent.json").string() + ": no such file"}),
                boost::test_tools::per_element());
-    BOOST_TEST(errors_of(dir.path) == (Lines{dir.path.string() + ": not a regular file"}),
+    BOOST_TEST(errors_of(dir.path()) == (Lines{dir.path().string() + ": not a regular file"}),
                boost::test_tools::per_element());
     const auto big = dir.write("big.json", std::string((1U << 20U) + 1, ' '));
     BOOST_TEST(errors_of(big) ==

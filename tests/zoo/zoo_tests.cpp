@@ -5,6 +5,7 @@
 
 #include "ccattest/core/logging.hpp"
 #include "ccattest/core/registry.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <array>
 #include <filesystem>
@@ -28,15 +29,7 @@ fs::path zoo(const std::string &variant) {
     return fs::path(zoo_dir) / ("libzoo_" + variant + ".so");
 }
 
-// A scratch folder removed at the end of the test.
-struct ScratchDir {
-    fs::path path;
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "ccattest-zoo-XXXXXX").string();
-        path = ::mkdtemp(pattern.data());
-    }
-    ~ScratchDir() { fs::remove_all(path); }
-};
+using ccattest::test::ScratchDir;
 
 PluginEntry entry(const std::string &label, const fs::path &library, bool critical = false) {
     PluginEntry e;
@@ -185,7 +178,7 @@ BOOST_AUTO_TEST_CASE(duplicate_namespace) {
 
 BOOST_AUTO_TEST_CASE(group_and_world_writable_files) {
     const ScratchDir scratch;
-    const fs::path copy = scratch.path / "libzoo_copy.so";
+    const fs::path copy = scratch.path() / "libzoo_copy.so";
     fs::copy_file(zoo("good"), copy);
     ::chmod(copy.c_str(), 0664);
     BOOST_TEST(load_one(copy).reason ==
@@ -203,7 +196,7 @@ BOOST_AUTO_TEST_CASE(file_owned_by_someone_else) {
         return;
     }
     const ScratchDir scratch;
-    const fs::path copy = scratch.path / "libzoo_owned.so";
+    const fs::path copy = scratch.path() / "libzoo_owned.so";
     fs::copy_file(zoo("good"), copy);
     BOOST_REQUIRE(::chown(copy.c_str(), 65534, 65534) == 0);
     BOOST_TEST(load_one(copy).reason == "refusing " + copy.string() +
@@ -239,11 +232,11 @@ BOOST_AUTO_TEST_CASE(missing_file_and_non_plugin_file) {
                "cannot open " + (fs::path(zoo_dir) / "libzoo_absent.so").string() +
                    ": No such file or directory");
     const ScratchDir scratch;
-    const fs::path text = scratch.path / "libnot_elf.so";
+    const fs::path text = scratch.path() / "libnot_elf.so";
     std::ofstream(text) << "not a shared object";
     BOOST_TEST(load_one(text).reason.find("cannot load " + text.string() + ": ") == 0u);
-    BOOST_TEST(load_one(scratch.path).reason ==
-               "refusing " + scratch.path.string() + ": not a regular file");
+    BOOST_TEST(load_one(scratch.path()).reason ==
+               "refusing " + scratch.path().string() + ": not a regular file");
 }
 
 BOOST_AUTO_TEST_CASE(critical_failure_stops_startup_optional_is_skipped) {
