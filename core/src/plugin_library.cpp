@@ -472,3 +472,20 @@ OperationResult Authorizer::verify(
 }
 
 } // namespace ccattest
+
+namespace ccattest {
+
+OperationResult Authorizer::inspect(std::span<const uint8_t> token) {
+    const auto &api = library_->api();
+    if (api.inspect == nullptr) {
+        return {CCATTEST_E_UNSUPPORTED, "plugin offers no inspect", {}};
+    }
+    if (token.empty()) {
+        return {CCATTEST_E_INVALID_ARGUMENT, "empty token", {}};
+    }
+    return run([&](ccattest_buffer *out, char *message, size_t size) {
+        return api.inspect(instance_, token.data(), token.size(), out, message, size);
+    });
+}
+
+} // namespace ccattest

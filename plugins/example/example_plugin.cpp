@@ -259,6 +259,7 @@ const ccattest_plugin_api plugin_table = {
     example_destroy,
     example_generate,
     example_verify,
+    nullptr, // inspect: the token has nothing worth describing beyond the verified claims
 };
 
 } // namespace

@@ -57,9 +57,10 @@ FROZEN(ccattest_plugin_api, create, 80);
 FROZEN(ccattest_plugin_api, destroy, 88);
 FROZEN(ccattest_plugin_api, generate, 96);
 FROZEN(ccattest_plugin_api, verify, 104);
-static_assert(sizeof(ccattest_plugin_api) == 112);
+FROZEN(ccattest_plugin_api, inspect, 112);
+static_assert(sizeof(ccattest_plugin_api) == 120);
 
-static_assert(CCATTEST_PLUGIN_API_SIZE_1_0 == 112);
+static_assert(CCATTEST_PLUGIN_API_SIZE_1_0 == 120);
 static_assert(CCATTEST_HOST_API_SIZE_1_0 == 56);
 static_assert(CCATTEST_GENERATE_ARGS_SIZE_1_0 == 16);
 static_assert(CCATTEST_VERIFY_ARGS_SIZE_1_0 == 40);

@@ -185,6 +185,7 @@ static const zoo_extended_api zoo_table = {
         zoo_destroy,
         zoo_generate,
         ZOO_VERIFY,
+        NULL,
     },
     NULL,
     {0, 0, 0, 0, 0, 0},

@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(null_mandatory_slot) {
 
 BOOST_AUTO_TEST_CASE(struct_size_smaller_than_the_minor_requires) {
     BOOST_TEST(refusal("small_struct") == "refusing " + zoo("small_struct").string() +
-                                              ": table struct_size 96 is smaller than the 112 "
+                                              ": table struct_size 96 is smaller than the 120 "
                                               "bytes ABI 1.0 requires");
     core_still_works();
 }

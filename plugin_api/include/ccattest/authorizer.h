@@ -227,11 +227,21 @@ typedef ccattest_status (*ccattest_verify_fn)(ccattest_instance *instance,
                                               size_t error_message_size);
 
 /**
+ * inspect: decode a token and describe every field as a UTF-8 JSON object in *out_description (R4),
+ * deciding nothing: no signature, chain, time or binding check. For operators and tools
+ * (`ccattest inspect`); never a basis for trust. Returns CCATTEST_E_MALFORMED when the token cannot
+ * be decoded. Optional: NULL when not implemented. Class: operation.
+ */
+typedef ccattest_status (*ccattest_inspect_fn)(ccattest_instance *instance, const uint8_t *token,
+                                               size_t token_size, ccattest_buffer *out_description,
+                                               char *error_message, size_t error_message_size);
+
+/**
  * The plugin table returned by the entry. Static, valid until unload (R9).
  *
  * Mandatory in ABI 1.0: every string field except description; create and destroy; generate when
  * CCATTEST_CAP_GENERATE is set; verify when CCATTEST_CAP_VERIFY is set; at least one of the two
- * capabilities. The host refuses a table that lacks any of them.
+ * capabilities. The host refuses a table that lacks any of them. inspect is optional.
  */
 typedef struct ccattest_plugin_api {
     uint32_t struct_size;       /**< sizeof(ccattest_plugin_api) as the plugin was compiled */
@@ -253,6 +263,7 @@ typedef struct ccattest_plugin_api {
     ccattest_destroy_fn destroy;
     ccattest_generate_fn generate;
     ccattest_verify_fn verify;
+    ccattest_inspect_fn inspect; /**< optional; NULL when not implemented */
 } ccattest_plugin_api;
 
 /**
@@ -282,7 +293,7 @@ CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_ap
     (offsetof(type, field) + sizeof(((type *)0)->field))
 
 /** Smallest ccattest_plugin_api a host accepts for ABI 1.0. */
-#define CCATTEST_PLUGIN_API_SIZE_1_0 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_plugin_api, verify)
+#define CCATTEST_PLUGIN_API_SIZE_1_0 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_plugin_api, inspect)
 /** Smallest ccattest_host_api a plugin may rely on for ABI 1.0. */
 #define CCATTEST_HOST_API_SIZE_1_0 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_host_api, now)
 /** Smallest argument structs for ABI 1.0. */

@@ -109,6 +109,8 @@ public:
     verify(std::span<const uint8_t> token,
            std::optional<std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE>> expected_report_data,
            int64_t verification_time);
+    /// Describes a token without verifying anything (the plugin's optional inspect slot).
+    OperationResult inspect(std::span<const uint8_t> token);
 
 private:
     template <typename Call> OperationResult run(Call &&call);

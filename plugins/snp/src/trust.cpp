@@ -1,0 +1,87 @@
+#include "trust.hpp"
+
+#include "embedded_amd_roots.hpp"
+
+#include <array>
+
+namespace ccattest::snp {
+using common::Certificate;
+using sdk::failure;
+
+namespace {
+
+struct Pin {
+    Product product;
+    const char *file;
+    const char *sha256;
+};
+
+// SHA-256 fingerprints of AMD's certificates (config/trust/amd/README.md gives the source).
+constexpr std::array<Pin, 9> pins = {{
+    {Product::milan, "milan_ark.pem",
+     "69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd"},
+    {Product::milan, "milan_ask.pem",
+     "67d303bd3905fd38db8b20e0793699870e7fa612eaad5dec358293fd8c0bac1b"},
+    {Product::milan, "milan_asvk.pem",
+     "c5e081f59b7efab1fe2f8b505e159704e72f29cab7ef7cf628a05a42439082f5"},
+    {Product::genoa, "genoa_ark.pem",
+     "4c6598d19c18719c5dfd4a7d335f674e5bfe1d8f800cea2cf270c10d103db2f1"},
+    {Product::genoa, "genoa_ask.pem",
+     "5464738c1546aed5f2cecf1dc98c5c960a92e8913238a61711bc90ec6e828521"},
+    {Product::genoa, "genoa_asvk.pem",
+     "197e610743a917d6b9bb982a5a9226ccc0a15b611be0619e626aca9151457372"},
+    {Product::turin, "turin_ark.pem",
+     "1f084161a44bb6d93778a904877d4819cafa5d05ef4193b2ded9dd9c73dd3f6a"},
+    {Product::turin, "turin_ask.pem",
+     "5b77ef5fe7a7a004fd9032668fba9d0fda22f88c4442069a479636a6ae3b3185"},
+    {Product::turin, "turin_asvk.pem",
+     "104e10a8bd060a3c20a434261a57d0588fd65a88915b4f65b08bdecaf8df1a3c"},
+}};
+
+Certificate pinned(const Pin &pin, const std::optional<std::filesystem::path> &trust_dir) {
+    Certificate certificate = [&] {
+        if (trust_dir) {
+            return Certificate::load(*trust_dir / pin.file);
+        }
+        const std::string_view text = embedded_amd_root(pin.file);
+        return Certificate::parse({reinterpret_cast<const uint8_t *>(text.data()), text.size()},
+                                  std::string("built-in ") + pin.file);
+    }();
+    const std::string actual = common::to_hex(certificate.sha256());
+    if (actual != pin.sha256) {
+        const std::string where =
+            trust_dir ? (*trust_dir / pin.file).string() : std::string("built-in ") + pin.file;
+        throw failure(CCATTEST_E_CONFIG,
+                      where + " has SHA-256 " + actual + ", not the pinned " + pin.sha256);
+    }
+    return certificate;
+}
+
+} // namespace
+
+TrustStore TrustStore::amd(const std::optional<std::filesystem::path> &trust_dir) {
+    TrustStore store;
+    for (size_t i = 0; i < pins.size(); i += 3) {
+        try {
+            store.add({pins[i].product, pinned(pins[i], trust_dir), pinned(pins[i + 1], trust_dir),
+                       pinned(pins[i + 2], trust_dir), false});
+        } catch (const failure &e) {
+            throw failure(CCATTEST_E_CONFIG, std::string("trust roots: ") + e.what());
+        }
+    }
+    return store;
+}
+
+std::vector<const ProductRoots *> TrustStore::for_product(Product product) const {
+    std::vector<const ProductRoots *> out;
+    for (const bool simulated : {false, true}) {
+        for (const auto &roots : roots_) {
+            if (roots.product == product && roots.simulated == simulated) {
+                out.push_back(&roots);
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace ccattest::snp

@@ -1,0 +1,39 @@
+// The roots an SNP verifier trusts: AMD's ARK/ASK/ASVK per product line, pinned by SHA-256, and,
+// only when the config allows simulated hardware, the simulator's own roots.
+#pragma once
+
+#include "report.hpp"
+
+#include <ccattest/common/crypto.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+namespace ccattest::snp {
+
+/// One product line's chain roots.
+struct ProductRoots {
+    Product product;
+    common::Certificate ark;  ///< self-signed root
+    common::Certificate ask;  ///< signs VCEKs
+    common::Certificate asvk; ///< signs VLEKs
+    bool simulated = false;
+};
+
+class TrustStore {
+public:
+    /// AMD's roots: the copies compiled into the plugin, or the files of `trust_dir`
+    /// (<product>_{ark,ask,asvk}.pem). Either way each must match its compiled-in SHA-256 pin;
+    /// throws sdk::failure(CCATTEST_E_CONFIG) naming the file otherwise.
+    static TrustStore amd(const std::optional<std::filesystem::path> &trust_dir);
+
+    void add(ProductRoots roots) { roots_.push_back(std::move(roots)); }
+    /// Roots for a product: AMD's first, then simulated ones.
+    [[nodiscard]] std::vector<const ProductRoots *> for_product(Product product) const;
+
+private:
+    std::vector<ProductRoots> roots_;
+};
+
+} // namespace ccattest::snp

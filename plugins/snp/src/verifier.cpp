@@ -1,0 +1,420 @@
+#include "verifier.hpp"
+
+#include "simulator.hpp"
+
+#include <boost/json.hpp>
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <array>
+
+namespace ccattest::snp {
+using common::Bytes;
+using common::Certificate;
+using common::to_hex;
+using sdk::failure;
+namespace fs = std::filesystem;
+
+namespace {
+
+// VCEK/VLEK X.509 extensions (AMD publication 57230).
+constexpr const char *oid_product_name = "1.3.6.1.4.1.3704.1.2";
+constexpr const char *oid_bl_spl = "1.3.6.1.4.1.3704.1.3.1";
+constexpr const char *oid_tee_spl = "1.3.6.1.4.1.3704.1.3.2";
+constexpr const char *oid_snp_spl = "1.3.6.1.4.1.3704.1.3.3";
+constexpr const char *oid_ucode_spl = "1.3.6.1.4.1.3704.1.3.8";
+constexpr const char *oid_fmc_spl = "1.3.6.1.4.1.3704.1.3.9";
+constexpr const char *oid_hw_id = "1.3.6.1.4.1.3704.1.4";
+constexpr const char *oid_csp_id = "1.3.6.1.4.1.3704.1.5";
+
+constexpr size_t max_collateral_file = size_t{1} << 20U;
+
+SigningKey certificate_kind(const Certificate &certificate) {
+    return certificate.extension(oid_csp_id) ? SigningKey::vlek : SigningKey::vcek;
+}
+
+bool is_signing_certificate(const Certificate &certificate) {
+    return certificate.extension(oid_hw_id) || certificate.extension(oid_csp_id);
+}
+
+// The hardware id a VCEK names: 64 raw bytes (Milan, Genoa), 8 on Turin, or either wrapped in an
+// OCTET STRING (newer certificates).
+Bytes hardware_id(const Certificate &vcek, Product product) {
+    const auto value = vcek.extension(oid_hw_id);
+    if (!value) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED, "VCEK has no hardware id extension");
+    }
+    const size_t expected = product == Product::turin ? 8 : 64;
+    if (value->size() == expected) {
+        return *value;
+    }
+    Bytes inner = common::der_octet_string(*value, "VCEK hardware id");
+    if (inner.size() != expected) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "VCEK hardware id is " + std::to_string(inner.size()) + " bytes, expected " +
+                          std::to_string(expected) + " for " + std::string(product_title(product)));
+    }
+    return inner;
+}
+
+std::optional<Product> certificate_product(const Certificate &leaf) {
+    const auto value = leaf.extension(oid_product_name);
+    if (!value) {
+        return std::nullopt;
+    }
+    const std::string name = common::der_ia5_string(*value, "certificate product name");
+    const auto product = product_from_name(name);
+    if (!product) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "certificate names an unknown product \"" + name + "\"");
+    }
+    return product;
+}
+
+void compare_spl(const Certificate &leaf, const char *oid, const char *name, uint8_t reported,
+                 const char *kind) {
+    const auto value = leaf.extension(oid);
+    if (!value) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      std::string(kind) + " has no " + name + " extension");
+    }
+    const int64_t certified = common::der_integer(*value, std::string(kind) + " " + name);
+    if (certified != reported) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "REPORTED_TCB " + std::string(name) + " " + std::to_string(reported) +
+                          " differs from the " + kind + "'s " + std::to_string(certified));
+    }
+}
+
+std::optional<Bytes> read_optional(const fs::path &stem) {
+    for (const char *extension : {".der", ".pem"}) {
+        fs::path file = stem;
+        file += extension;
+        std::error_code ec;
+        if (fs::is_regular_file(file, ec)) {
+            return common::read_file(file, max_collateral_file);
+        }
+    }
+    return std::nullopt;
+}
+
+std::string tcb_key(uint64_t tcb) {
+    char text[17];
+    (void)std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(tcb));
+    return text;
+}
+
+} // namespace
+
+struct Verifier::ChainResult {
+    const ProductRoots *roots;
+    int64_t valid_until;
+};
+
+Verifier::Verifier(VerifierConfig config)
+    : config_(std::move(config)), trust_(TrustStore::amd(config_.trust_dir)) {
+    for (const auto &file : config_.certificate_files) {
+        const Bytes data = common::read_file(file, max_collateral_file);
+        const std::string_view text(reinterpret_cast<const char *>(data.data()), data.size());
+        if (text.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
+            extra_crls_.push_back(data);
+            continue;
+        }
+        try {
+            extra_certificates_.push_back(Certificate::parse(data, file.string()));
+        } catch (const failure &) {
+            // DER CRLs look like nothing else: keep the file as a CRL if it parses as one.
+            (void)common::Crl::parse(data, file.string());
+            extra_crls_.push_back(data);
+        }
+    }
+    if (config_.allow_simulated && !config_.simulator_state_dir) {
+        throw failure(
+            CCATTEST_E_CONFIG,
+            "allow_simulated needs simulator.state_dir: the simulator's roots live there");
+    }
+}
+
+Product Verifier::decide_product(const Report &report,
+                                 const std::optional<Certificate> &leaf) const {
+    std::optional<Product> product = report_product(report);
+    const char *source = "the report's CPUID";
+    if (!product && report.cpuid) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "report CPUID family 0x" + to_hex(std::span(report.cpuid->data(), 1)) +
+                          " model 0x" + to_hex(std::span(report.cpuid->data() + 1, 1)) +
+                          " is not a Milan, Genoa or Turin processor");
+    }
+    if (!product && config_.product) {
+        product = config_.product;
+        source = "the config";
+    }
+    const auto certified = leaf ? certificate_product(*leaf) : std::nullopt;
+    if (!product) {
+        if (!certified) {
+            throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                          "cannot tell the product line of a version " +
+                              std::to_string(report.version) +
+                              " report: set \"product\" in the config or supply a certificate "
+                              "that names one");
+        }
+        return *certified;
+    }
+    if (certified && *certified != *product) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "the signing certificate is for " + std::string(product_title(*certified)) +
+                          " but " + source + " says " + std::string(product_title(*product)));
+    }
+    return *product;
+}
+
+std::optional<Certificate> Verifier::find_leaf(const Report &report, const Evidence &evidence,
+                                               std::optional<Product> product) const {
+    const bool want_vlek = report.signing_key == SigningKey::vlek;
+    const auto &carried = want_vlek ? evidence.vlek : evidence.vcek;
+    if (carried) {
+        return Certificate::parse(*carried, want_vlek ? "token VLEK" : "token VCEK");
+    }
+    // Configured files: the first signing certificate of the wanted kind whose hardware id (VCEK)
+    // matches the report; a lone candidate is used as is, so a mismatch is reported precisely.
+    std::vector<const Certificate *> candidates;
+    for (const auto &certificate : extra_certificates_) {
+        if (is_signing_certificate(certificate)) {
+            candidates.push_back(&certificate);
+        }
+    }
+    for (const Certificate *candidate : candidates) {
+        if (certificate_kind(*candidate) != report.signing_key) {
+            continue;
+        }
+        if (want_vlek) {
+            return *candidate;
+        }
+        const auto id = candidate->extension(oid_hw_id);
+        const Product p =
+            product.value_or(certificate_product(*candidate).value_or(Product::milan));
+        try {
+            const Bytes hw = hardware_id(*candidate, p);
+            if (std::equal(hw.begin(), hw.end(), report.chip_id.begin())) {
+                return *candidate;
+            }
+        } catch (const failure &) {
+        }
+        (void)id;
+    }
+    if (candidates.size() == 1) {
+        return *candidates.front();
+    }
+    if (config_.collateral_dir && product) {
+        const fs::path base = *config_.collateral_dir / product_name(*product);
+        std::optional<Bytes> data;
+        if (want_vlek) {
+            data = read_optional(base / "vlek");
+        } else {
+            const size_t id_size = *product == Product::turin ? 8 : 64;
+            data = read_optional(base / "vcek" / to_hex(std::span(report.chip_id.data(), id_size)) /
+                                 tcb_key(report.reported_tcb));
+        }
+        if (data) {
+            return Certificate::parse(*data,
+                                      "collateral " + std::string(want_vlek ? "VLEK" : "VCEK"));
+        }
+    }
+    return std::nullopt;
+}
+
+Verifier::ChainResult Verifier::verify_chain_cached(const Certificate &leaf, SigningKey kind,
+                                                    Product product, int64_t when) const {
+    const std::string key = to_hex(leaf.sha256()) + "/" + std::string(signing_key_name(kind)) +
+                            "/" + std::string(product_name(product));
+    {
+        const std::shared_lock lock(cache_mutex_);
+        if (const auto found = chain_cache_.find(key); found != chain_cache_.end() &&
+                                                       when >= found->second.valid_from &&
+                                                       when <= found->second.valid_until) {
+            return {found->second.roots, found->second.valid_until};
+        }
+    }
+    std::vector<const ProductRoots *> candidates = trust_.for_product(product);
+    if (config_.allow_simulated) {
+        candidates.push_back(&simulated_roots(*config_.simulator_state_dir, product));
+    }
+    std::optional<failure> first_error;
+    for (const ProductRoots *roots : candidates) {
+        const Certificate &intermediate = kind == SigningKey::vlek ? roots->asvk : roots->ask;
+        try {
+            common::verify_chain(leaf, {intermediate}, {roots->ark}, when);
+        } catch (const failure &e) {
+            if (!first_error) {
+                first_error = e;
+            }
+            continue;
+        }
+        const int64_t valid_from =
+            std::max({leaf.not_before(), intermediate.not_before(), roots->ark.not_before()});
+        const int64_t valid_until =
+            std::min({leaf.not_after(), intermediate.not_after(), roots->ark.not_after()});
+        const std::unique_lock lock(cache_mutex_);
+        chain_cache_[key] = {valid_from, valid_until, roots};
+        return {roots, valid_until};
+    }
+    const std::string which = kind == SigningKey::vlek ? "VLEK" : "VCEK";
+    if (first_error && first_error->status() == CCATTEST_E_EXPIRED) {
+        throw failure(CCATTEST_E_EXPIRED, which + " chain: " + first_error->what());
+    }
+    throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                  which + " does not chain to the pinned " + std::string(product_title(product)) +
+                      " roots" + (first_error ? std::string(": ") + first_error->what() : ""));
+}
+
+void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
+                         const Certificate &leaf, int64_t when) const {
+    std::vector<std::pair<Bytes, std::string>> crls;
+    if (evidence.crl) {
+        crls.emplace_back(*evidence.crl, "token CRL");
+    }
+    for (const auto &crl : extra_crls_) {
+        crls.emplace_back(crl, "configured CRL");
+    }
+    if (config_.collateral_dir) {
+        const fs::path base = *config_.collateral_dir / product_name(roots.product);
+        if (auto data = read_optional(base / (kind == SigningKey::vlek ? "vlek_crl" : "crl"))) {
+            crls.emplace_back(std::move(*data), "collateral CRL");
+        }
+    }
+    const Certificate &intermediate = kind == SigningKey::vlek ? roots.asvk : roots.ask;
+    for (const auto &[data, what] : crls) {
+        const auto crl = common::Crl::parse(data, what);
+        try {
+            crl.verify(roots.ark, when);
+        } catch (const failure &e) {
+            // A CRL from another product line or issuer says nothing about this chain; an expired
+            // or forged one from this ARK is an error.
+            if (e.status() == CCATTEST_E_EXPIRED) {
+                throw failure(CCATTEST_E_EXPIRED, what + ": " + e.what());
+            }
+            continue;
+        }
+        for (const Certificate *certificate : {&intermediate, &leaf}) {
+            if (crl.revokes(*certificate)) {
+                throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                              what + " revokes " + certificate->subject_cn());
+            }
+        }
+    }
+}
+
+boost::json::object Verifier::verify(std::span<const uint8_t> token,
+                                     std::span<const uint8_t> expected_report_data,
+                                     int64_t verification_time) const {
+    const Evidence evidence = decode_token(token);
+    const Report report = parse_report(evidence.report);
+    if (report.signing_key == SigningKey::none) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED, "report is not signed (SIGNING_KEY is none)");
+    }
+    const char *kind_name = report.signing_key == SigningKey::vlek ? "VLEK" : "VCEK";
+
+    const std::optional<Product> stated =
+        report_product(report) ? report_product(report) : config_.product;
+    const auto leaf = find_leaf(report, evidence, stated);
+    if (!leaf) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      std::string("no ") + kind_name +
+                          ": the token carries none and none was found in certificate_files" +
+                          (config_.collateral_dir ? " or " + config_.collateral_dir->string()
+                                                  : std::string()));
+    }
+    const Product product = decide_product(report, leaf);
+    if (certificate_kind(*leaf) != report.signing_key) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      std::string("report is signed with a ") + kind_name +
+                          " but the certificate is a " +
+                          (report.signing_key == SigningKey::vlek ? "VCEK" : "VLEK"));
+    }
+
+    const ChainResult chain =
+        verify_chain_cached(*leaf, report.signing_key, product, verification_time);
+    check_crl(evidence, *chain.roots, report.signing_key, *leaf, verification_time);
+
+    // The certificate must be the one for this chip (VCEK) at this TCB.
+    if (report.signing_key == SigningKey::vcek) {
+        const Bytes id = hardware_id(*leaf, product);
+        if (CRYPTO_memcmp(id.data(), report.chip_id.data(), id.size()) != 0) {
+            throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                          "CHIP_ID " + to_hex(std::span(report.chip_id.data(), id.size())) +
+                              " differs from the VCEK's hardware id " + to_hex(id));
+        }
+    }
+    const Tcb tcb = decode_tcb(report.reported_tcb, product);
+    compare_spl(*leaf, oid_bl_spl, "bootloader", tcb.bootloader, kind_name);
+    compare_spl(*leaf, oid_tee_spl, "tee", tcb.tee, kind_name);
+    compare_spl(*leaf, oid_snp_spl, "snp", tcb.snp, kind_name);
+    compare_spl(*leaf, oid_ucode_spl, "microcode", tcb.microcode, kind_name);
+    if (product == Product::turin) {
+        compare_spl(*leaf, oid_fmc_spl, "fmc", tcb.fmc.value_or(0), kind_name);
+    }
+
+    if (!common::ecdsa_sha384_verify(leaf->public_key(), std::span(report.raw.data(), signed_size),
+                                     report.signature_r, report.signature_s)) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      std::string("report signature does not verify with the ") + kind_name);
+    }
+    if (!expected_report_data.empty() &&
+        (expected_report_data.size() != report.report_data.size() ||
+         CRYPTO_memcmp(expected_report_data.data(), report.report_data.data(),
+                       report.report_data.size()) != 0)) {
+        throw failure(CCATTEST_E_BINDING_MISMATCH,
+                      "REPORT_DATA differs from the expected report data");
+    }
+
+    boost::json::object claims = report_claims(report, product);
+    claims["simulated"] = chain.roots->simulated;
+    claims["token_form"] = token_form_name(evidence.form);
+    claims["chain"] = {{"root", chain.roots->ark.subject_cn()},
+                       {"signing_certificate_sha256", to_hex(leaf->sha256())},
+                       {"valid_until", common::rfc3339(chain.valid_until)}};
+    return claims;
+}
+
+boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
+    const Evidence evidence = decode_token(token);
+    const Report report = parse_report(evidence.report);
+    const auto stated = report_product(report) ? report_product(report) : config_.product;
+    std::optional<Certificate> leaf;
+    try {
+        leaf = find_leaf(report, evidence, stated);
+    } catch (const failure &) {
+    }
+    std::optional<Product> product = stated;
+    if (!product && leaf) {
+        product = certificate_product(*leaf);
+    }
+    boost::json::object out = report_claims(report, product.value_or(Product::milan));
+    if (!product) {
+        out["product"] = "unknown (TCB fields decoded as Milan/Genoa)";
+    }
+    out["token_form"] = token_form_name(evidence.form);
+    out["signature"] = {{"r", to_hex(report.signature_r)}, {"s", to_hex(report.signature_s)}};
+    boost::json::object certificates;
+    for (const auto &[name, bytes] :
+         {std::pair{"ark", &evidence.ark}, std::pair{"ask", &evidence.ask},
+          std::pair{"vcek", &evidence.vcek}, std::pair{"vlek", &evidence.vlek}}) {
+        if (*bytes) {
+            const auto certificate = Certificate::parse(**bytes, std::string("token ") + name);
+            certificates[name] = {{"subject", certificate.subject_cn()},
+                                  {"issuer", certificate.issuer_cn()},
+                                  {"not_before", common::rfc3339(certificate.not_before())},
+                                  {"not_after", common::rfc3339(certificate.not_after())},
+                                  {"sha256", to_hex(certificate.sha256())}};
+        }
+    }
+    if (evidence.crl) {
+        certificates["crl"] = {{"bytes", evidence.crl->size()}};
+    }
+    out["certificates"] = std::move(certificates);
+    out["verified"] = false;
+    return out;
+}
+
+} // namespace ccattest::snp

@@ -1,0 +1,74 @@
+// Verifies SNP evidence in-process: product line, signing certificate (token, configured files or
+// the offline collateral folder), chain to pinned roots at the verification time, CRL, the
+// certificate's hardware id and TCB against the report, the report's ECDSA P-384 signature, and the
+// report data.
+#pragma once
+
+#include "evidence.hpp"
+#include "report.hpp"
+#include "trust.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <vector>
+
+namespace ccattest::snp {
+
+struct VerifierConfig {
+    std::optional<std::filesystem::path> trust_dir;       ///< default: the built-in AMD roots
+    std::optional<std::filesystem::path> collateral_dir;  ///< offline certificates and CRLs
+    std::vector<std::filesystem::path> certificate_files; ///< extra VCEK/VLEK/CRL files
+    std::optional<Product> product; ///< for version-2 reports, which do not state it
+    bool allow_simulated = false;   ///< trust the simulator's roots (from simulator_state_dir)
+    std::optional<std::filesystem::path> simulator_state_dir;
+};
+
+class Verifier {
+public:
+    explicit Verifier(VerifierConfig config); ///< throws sdk::failure(CCATTEST_E_CONFIG)
+
+    /// Claims of authentic evidence; throws sdk::failure with the status and reason otherwise.
+    /// `expected_report_data` is 64 bytes or empty (then not checked).
+    boost::json::object verify(std::span<const uint8_t> token,
+                               std::span<const uint8_t> expected_report_data,
+                               int64_t verification_time) const;
+
+    /// Every field of the token, decoded but not checked.
+    boost::json::object inspect(std::span<const uint8_t> token) const;
+
+private:
+    struct SigningCertificate;
+    struct ChainResult;
+
+    Product decide_product(const Report &report,
+                           const std::optional<common::Certificate> &leaf) const;
+    std::optional<common::Certificate> find_leaf(const Report &report, const Evidence &evidence,
+                                                 std::optional<Product> product) const;
+    ChainResult verify_chain_cached(const common::Certificate &leaf, SigningKey kind,
+                                    Product product, int64_t when) const;
+    void check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
+                   const common::Certificate &leaf, int64_t when) const;
+
+    VerifierConfig config_;
+    TrustStore trust_;
+    std::vector<common::Certificate> extra_certificates_;
+    std::vector<common::Bytes> extra_crls_;
+
+    // Verified chains by (leaf fingerprint, key kind, product): the window in which the chain is
+    // valid and the roots it reached, so a warm verification skips the RSA work.
+    struct CachedChain {
+        int64_t valid_from;
+        int64_t valid_until;
+        const ProductRoots *roots;
+    };
+    mutable std::shared_mutex cache_mutex_;
+    mutable std::map<std::string, CachedChain> chain_cache_;
+};
+
+} // namespace ccattest::snp
