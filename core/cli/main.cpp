@@ -7,8 +7,17 @@
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
+#include "ccattest/core/digest.hpp"
+
+#include <ccattest/authorizer.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -192,10 +201,287 @@ int run_plugins(const po::variables_map &values) {
     return registry.startup_failure() ? exit_failed : exit_ok;
 }
 
+// ---- verify and inspect: raw evidence files through one plugin
+// ------------------------------------
+
+// Multi-line JSON for people (Boost.JSON serializes compactly).
+void pretty(std::ostream &out, const json::value &value, int indent = 0) {
+    const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+    if (value.is_object() && !value.get_object().empty()) {
+        out << "{\n";
+        bool first = true;
+        for (const auto &[key, member] : value.get_object()) {
+            out << (first ? "" : ",\n") << pad << "  " << json::serialize(json::string(key))
+                << ": ";
+            pretty(out, member, indent + 1);
+            first = false;
+        }
+        out << "\n" << pad << "}";
+    } else if (value.is_array() && !value.get_array().empty()) {
+        out << "[\n";
+        bool first = true;
+        for (const auto &item : value.get_array()) {
+            out << (first ? "" : ",\n") << pad << "  ";
+            pretty(out, item, indent + 1);
+            first = false;
+        }
+        out << "\n" << pad << "]";
+    } else {
+        out << json::serialize(value);
+    }
+}
+
+int64_t parse_time(const std::string &text) {
+    if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        })) {
+        return std::stoll(text);
+    }
+    std::tm parts{};
+    std::istringstream in(text);
+    in >> std::get_time(&parts, "%Y-%m-%dT%H:%M:%S");
+    std::string rest;
+    if (!in.fail()) {
+        std::getline(in, rest);
+    }
+    if (in.fail() || rest != "Z") {
+        throw UsageError("--at: \"" + text +
+                         "\" is not an RFC 3339 UTC time like 2024-05-01T12:00:00Z, nor seconds");
+    }
+    return static_cast<int64_t>(timegm(&parts));
+}
+
+std::vector<uint8_t> read_evidence(const std::string &file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw UsageError("--evidence: cannot read " + file);
+    }
+    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    if (data.empty()) {
+        throw UsageError("--evidence: " + file + " is empty");
+    }
+    return data;
+}
+
+// The plugin serving a namespace: from the site config when one is given, else the first library
+// named libcc_*.so in the plugin folder that declares it.
+struct Target {
+    std::shared_ptr<ccattest::PluginLibrary> library;
+    json::object config;
+    std::string origin;
+};
+
+Target find_target(const po::variables_map &values) {
+    const std::string namespace_id = values["namespace"].as<std::string>();
+    Target target;
+    if (values.count("config") != 0) {
+        const auto site = load_config(values);
+        for (const auto &entry : site.plugins) {
+            if (!entry.enabled) {
+                continue;
+            }
+            const fs::path path = fs::path(entry.library).is_absolute()
+                                      ? fs::path(entry.library)
+                                      : site.plugin_dir / entry.library;
+            auto library = ccattest::PluginLibrary::open({entry.label, path, entry.sha256});
+            if (library->api().namespace_id == namespace_id) {
+                return {library, entry.config, entry.origin_file};
+            }
+        }
+        throw UsageError("no plugin in " + site.file.string() + " provides namespace " +
+                         namespace_id);
+    }
+    ccattest::logging::configure(ccattest::LogLevel::warning, ccattest::LogFormat::text, std::cerr);
+    const fs::path folder = values.count("plugin-dir") != 0
+                                ? fs::path(values["plugin-dir"].as<std::string>())
+                                : default_plugin_dir();
+    std::vector<fs::path> candidates;
+    std::error_code ec;
+    for (const auto &item : fs::directory_iterator(folder, ec)) {
+        const std::string name = item.path().filename().string();
+        if (name.rfind("libcc_", 0) == 0 && item.path().extension() == ".so") {
+            candidates.push_back(item.path());
+        }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    for (const auto &path : candidates) {
+        try {
+            auto library =
+                ccattest::PluginLibrary::open({path.stem().string(), path, std::nullopt});
+            if (library->api().namespace_id == namespace_id) {
+                return {library, {}, "command line"};
+            }
+        } catch (const ccattest::LoadError &) {
+            // not this one
+        }
+    }
+    throw UsageError("no plugin in " + folder.string() + " provides namespace " + namespace_id);
+}
+
+// Command-line settings become plugin config keys, when the plugin's schema has them.
+void apply_option(Target &target, const std::string &key, json::value value, const char *option) {
+    json::error_code ec;
+    const json::value published = json::parse(target.library->api().config_schema, ec);
+    const json::value *properties = ec ? nullptr : published.as_object().if_contains("properties");
+    if (properties == nullptr || !properties->as_object().contains(key)) {
+        throw UsageError(std::string(option) + ": plugin " + target.library->api().namespace_id +
+                         " has no \"" + key + "\" setting");
+    }
+    target.config[key] = std::move(value);
+}
+
+std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &values) {
+    Target target = find_target(values);
+    if (values.count("cert") != 0) {
+        json::array files;
+        for (const auto &file : values["cert"].as<std::vector<std::string>>()) {
+            files.emplace_back(fs::absolute(file).string());
+        }
+        apply_option(target, "certificate_files", std::move(files), "--cert");
+    }
+    if (values.count("collateral") != 0) {
+        apply_option(target, "collateral_dir",
+                     json::string(fs::absolute(values["collateral"].as<std::string>()).string()),
+                     "--collateral");
+    }
+    if (values.count("product") != 0) {
+        apply_option(target, "product", json::string(values["product"].as<std::string>()),
+                     "--product");
+    }
+    try {
+        return std::make_shared<ccattest::Authorizer>(target.library, target.config, target.origin,
+                                                      "");
+    } catch (const ccattest::LoadError &e) {
+        throw UsageError(std::string("the plugin refused its configuration: ") + e.what());
+    }
+}
+
+void add_evidence_options(po::options_description &options) {
+    options.add_options()("help,h", "show this help")(
+        "namespace,n", po::value<std::string>()->required()->value_name("NS"),
+        "the plugin's namespace, e.g. x-snp")(
+        "evidence,e", po::value<std::string>()->required()->value_name("FILE"),
+        "the evidence or token file")("config,c", po::value<std::string>()->value_name("FILE"),
+                                      "take the plugin and its settings from this site config")(
+        "plugin-dir", po::value<std::string>()->value_name("DIR"),
+        "look for the plugin in DIR (default: the installed plugin folder)")(
+        "product", po::value<std::string>()->value_name("NAME"),
+        "product line for evidence that does not state it (x-snp: milan, genoa, turin)")(
+        "json", "print a JSON object");
+}
+
+po::options_description verify_options() {
+    po::options_description options(
+        "ccattest verify --namespace NS --evidence FILE [options]\n\n"
+        "Verifies evidence in-process: signatures, the certificate chain to pinned roots, validity "
+        "at\n"
+        "the given time, and the binding to the expected report data. Decides no policy.\n"
+        "Exit status: 0 authentic, 1 not authentic, 2 usage error.\n\nOptions");
+    add_evidence_options(options);
+    options.add_options()("cert", po::value<std::vector<std::string>>()->value_name("FILE"),
+                          "a certificate or CRL to use (repeatable), e.g. the VCEK")(
+        "collateral", po::value<std::string>()->value_name("DIR"), "offline collateral folder")(
+        "report-data", po::value<std::string>()->value_name("HEX"),
+        "the 64 bytes the evidence must be bound to, as 128 hex digits")(
+        "no-binding", "check no binding (the report data is only reported)")(
+        "at", po::value<std::string>()->value_name("TIME"),
+        "verification time, RFC 3339 UTC or seconds since the epoch (default: now)");
+    return options;
+}
+
+int run_verify(const po::variables_map &values) {
+    if (values.count("report-data") != 0 && values.count("no-binding") != 0) {
+        throw UsageError("--report-data and --no-binding exclude each other");
+    }
+    std::optional<std::array<uint8_t, 64>> expected;
+    if (values.count("report-data") != 0) {
+        const auto bytes = ccattest::from_hex(values["report-data"].as<std::string>());
+        if (!bytes || bytes->size() != 64) {
+            throw UsageError("--report-data: expected 128 hex digits (64 bytes)");
+        }
+        expected.emplace();
+        std::copy(bytes->begin(), bytes->end(), expected->begin());
+    }
+    const int64_t when = values.count("at") != 0 ? parse_time(values["at"].as<std::string>())
+                                                 : static_cast<int64_t>(std::time(nullptr));
+    const auto evidence = read_evidence(values["evidence"].as<std::string>());
+    const auto authorizer = instance_for(values);
+    std::optional<std::span<const uint8_t, 64>> binding;
+    if (expected) {
+        binding.emplace(*expected);
+    }
+    const auto result = authorizer->verify(evidence, binding, when);
+
+    json::object out;
+    out["authentic"] = result.ok();
+    out["namespace"] = authorizer->namespace_id();
+    out["verification_time"] = when;
+    out["binding"] = expected ? "checked" : "not checked";
+    json::array reasons;
+    if (result.ok()) {
+        out["claims"] = json::parse(std::string(result.output.begin(), result.output.end()));
+    } else {
+        out["claims"] = nullptr;
+        reasons.push_back(
+            {{"code", ccattest::sdk::status_name(result.status)}, {"message", result.message}});
+    }
+    out["reasons"] = std::move(reasons);
+    if (values.count("json") != 0) {
+        std::cout << json::serialize(out) << '\n';
+    } else {
+        std::cout << (result.ok() ? "authentic" : "NOT authentic") << " ("
+                  << authorizer->namespace_id() << ", report data "
+                  << (expected ? "checked" : "not checked") << ")\n";
+        if (!result.ok()) {
+            std::cout << "reason: " << ccattest::sdk::status_name(result.status) << ": "
+                      << result.message << '\n';
+        } else {
+            std::cout << "claims: ";
+            pretty(std::cout, out["claims"]);
+            std::cout << '\n';
+        }
+    }
+    return result.ok() ? exit_ok : exit_failed;
+}
+
+po::options_description inspect_options() {
+    po::options_description options(
+        "ccattest inspect --namespace NS --evidence FILE [options]\n\n"
+        "Decodes evidence and prints every field. Checks nothing: the output is not a verdict.\n"
+        "Exit status: 0 decoded, 1 not decodable, 2 usage error.\n\nOptions");
+    add_evidence_options(options);
+    return options;
+}
+
+int run_inspect(const po::variables_map &values) {
+    const auto evidence = read_evidence(values["evidence"].as<std::string>());
+    const auto authorizer = instance_for(values);
+    const auto result = authorizer->inspect(evidence);
+    if (!result.ok()) {
+        std::cerr << "ccattest: cannot decode: " << ccattest::sdk::status_name(result.status)
+                  << ": " << result.message << '\n';
+        return exit_failed;
+    }
+    const auto description = json::parse(std::string(result.output.begin(), result.output.end()));
+    if (values.count("json") != 0) {
+        std::cout << json::serialize(description) << '\n';
+    } else {
+        std::cout << "UNVERIFIED: decoded only, nothing was checked\n";
+        pretty(std::cout, description);
+        std::cout << '\n';
+    }
+    return exit_ok;
+}
+
 const std::vector<Command> &commands() {
     static const std::vector<Command> table = {
         {"plugins", "list the configured plugins and whether each loads", plugins_options,
          run_plugins},
+        {"verify", "verify an evidence file in-process (authenticity, not policy)", verify_options,
+         run_verify},
+        {"inspect", "decode an evidence file and print every field, checking nothing",
+         inspect_options, run_inspect},
     };
     return table;
 }

@@ -132,9 +132,11 @@ Evidence decode_token(std::span<const uint8_t> token) {
         if (!certificates->is_object()) {
             throw failure(CCATTEST_E_MALFORMED, "token \"certificates\" is not an object");
         }
-        for (const auto &[key, value] : certificates->get_object()) {
+        for (const auto &member : certificates->get_object()) {
+            const std::string_view key = member.key();
+            const auto &value = member.value();
             const auto slot = std::find_if(slots.begin(), slots.end(),
-                                           [&](const Slot &s) { return key == s.name; });
+                                           [key](const Slot &s) { return key == s.name; });
             if (slot == slots.end() || !value.is_string()) {
                 throw failure(CCATTEST_E_MALFORMED, "token certificate \"" + std::string(key) +
                                                         "\" is unknown or not a string");

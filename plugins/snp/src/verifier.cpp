@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -30,26 +31,19 @@ constexpr const char *oid_csp_id = "1.3.6.1.4.1.3704.1.5";
 
 constexpr size_t max_collateral_file = size_t{1} << 20U;
 
-SigningKey certificate_kind(const Certificate &certificate) {
-    return certificate.extension(oid_csp_id) ? SigningKey::vlek : SigningKey::vcek;
-}
-
-bool is_signing_certificate(const Certificate &certificate) {
-    return certificate.extension(oid_hw_id) || certificate.extension(oid_csp_id);
-}
+constexpr size_t max_cached_leaves = 4096;
 
 // The hardware id a VCEK names: 64 raw bytes (Milan, Genoa), 8 on Turin, or either wrapped in an
 // OCTET STRING (newer certificates).
-Bytes hardware_id(const Certificate &vcek, Product product) {
-    const auto value = vcek.extension(oid_hw_id);
-    if (!value) {
+Bytes hardware_id(const Verifier::Leaf &vcek, Product product) {
+    if (!vcek.hardware_id) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED, "VCEK has no hardware id extension");
     }
     const size_t expected = product == Product::turin ? 8 : 64;
-    if (value->size() == expected) {
-        return *value;
+    if (vcek.hardware_id->size() == expected) {
+        return *vcek.hardware_id;
     }
-    Bytes inner = common::der_octet_string(*value, "VCEK hardware id");
+    Bytes inner = common::der_octet_string(*vcek.hardware_id, "VCEK hardware id");
     if (inner.size() != expected) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       "VCEK hardware id is " + std::to_string(inner.size()) + " bytes, expected " +
@@ -58,33 +52,46 @@ Bytes hardware_id(const Certificate &vcek, Product product) {
     return inner;
 }
 
-std::optional<Product> certificate_product(const Certificate &leaf) {
-    const auto value = leaf.extension(oid_product_name);
-    if (!value) {
-        return std::nullopt;
-    }
-    const std::string name = common::der_ia5_string(*value, "certificate product name");
-    const auto product = product_from_name(name);
-    if (!product) {
-        throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                      "certificate names an unknown product \"" + name + "\"");
-    }
-    return product;
-}
-
-void compare_spl(const Certificate &leaf, const char *oid, const char *name, uint8_t reported,
+void compare_spl(const Verifier::Leaf &leaf, size_t index, const char *name, uint8_t reported,
                  const char *kind) {
-    const auto value = leaf.extension(oid);
-    if (!value) {
+    if (!leaf.spl.at(index)) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string(kind) + " has no " + name + " extension");
     }
-    const int64_t certified = common::der_integer(*value, std::string(kind) + " " + name);
-    if (certified != reported) {
-        throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                      "REPORTED_TCB " + std::string(name) + " " + std::to_string(reported) +
-                          " differs from the " + kind + "'s " + std::to_string(certified));
+    if (*leaf.spl.at(index) != reported) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED, "REPORTED_TCB " + std::string(name) + " " +
+                                                          std::to_string(reported) +
+                                                          " differs from the " + kind + "'s " +
+                                                          std::to_string(*leaf.spl.at(index)));
     }
+}
+
+std::shared_ptr<const Verifier::Leaf> describe_leaf(Certificate certificate) {
+    auto leaf =
+        std::make_shared<Verifier::Leaf>(Verifier::Leaf{std::move(certificate), {}, {}, {}, {}});
+    const Certificate &c = leaf->certificate;
+    leaf->kind = c.extension(oid_csp_id) ? SigningKey::vlek : SigningKey::vcek;
+    leaf->hardware_id = c.extension(oid_hw_id);
+    if (const auto name = c.extension(oid_product_name)) {
+        const std::string text = common::der_ia5_string(*name, "certificate product name");
+        leaf->product = product_from_name(text);
+        if (!leaf->product) {
+            throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                          "certificate names an unknown product \"" + text + "\"");
+        }
+    }
+    const std::array<const char *, 5> oids = {oid_bl_spl, oid_tee_spl, oid_snp_spl, oid_ucode_spl,
+                                              oid_fmc_spl};
+    for (size_t i = 0; i < oids.size(); ++i) {
+        if (const auto value = c.extension(oids[i])) {
+            leaf->spl[i] = common::der_integer(*value, std::string("certificate SPL ") + oids[i]);
+        }
+    }
+    return leaf;
+}
+
+bool is_signing_certificate(const Certificate &certificate) {
+    return certificate.extension(oid_hw_id) || certificate.extension(oid_csp_id);
 }
 
 std::optional<Bytes> read_optional(const fs::path &stem) {
@@ -121,12 +128,17 @@ Verifier::Verifier(VerifierConfig config)
             extra_crls_.push_back(data);
             continue;
         }
+        std::optional<Certificate> certificate;
         try {
-            extra_certificates_.push_back(Certificate::parse(data, file.string()));
+            certificate = Certificate::parse(data, file.string());
         } catch (const failure &) {
             // DER CRLs look like nothing else: keep the file as a CRL if it parses as one.
             (void)common::Crl::parse(data, file.string());
             extra_crls_.push_back(data);
+            continue;
+        }
+        if (is_signing_certificate(*certificate)) {
+            extra_leaves_.push_back(describe_leaf(std::move(*certificate)));
         }
     }
     if (config_.allow_simulated && !config_.simulator_state_dir) {
@@ -136,8 +148,7 @@ Verifier::Verifier(VerifierConfig config)
     }
 }
 
-Product Verifier::decide_product(const Report &report,
-                                 const std::optional<Certificate> &leaf) const {
+Product Verifier::decide_product(const Report &report, const LeafPtr &leaf) const {
     std::optional<Product> product = report_product(report);
     const char *source = "the report's CPUID";
     if (!product && report.cpuid) {
@@ -150,7 +161,7 @@ Product Verifier::decide_product(const Report &report,
         product = config_.product;
         source = "the config";
     }
-    const auto certified = leaf ? certificate_product(*leaf) : std::nullopt;
+    const auto certified = leaf ? leaf->product : std::nullopt;
     if (!product) {
         if (!certified) {
             throw failure(CCATTEST_E_VERIFICATION_FAILED,
@@ -169,42 +180,55 @@ Product Verifier::decide_product(const Report &report,
     return *product;
 }
 
-std::optional<Certificate> Verifier::find_leaf(const Report &report, const Evidence &evidence,
-                                               std::optional<Product> product) const {
+Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> der, const char *what) const {
+    std::array<uint8_t, 32> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(der.data(), der.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+        throw failure(CCATTEST_E_INTERNAL, "cannot hash a certificate");
+    }
+    {
+        const std::shared_lock lock(cache_mutex_);
+        if (const auto found = leaf_cache_.find(digest); found != leaf_cache_.end()) {
+            return found->second;
+        }
+    }
+    LeafPtr leaf = describe_leaf(Certificate::parse(der, what));
+    const std::unique_lock lock(cache_mutex_);
+    if (leaf_cache_.size() >= max_cached_leaves) {
+        leaf_cache_.clear();
+    }
+    leaf_cache_.emplace(digest, leaf);
+    return leaf;
+}
+
+Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evidence,
+                                      std::optional<Product> product) const {
     const bool want_vlek = report.signing_key == SigningKey::vlek;
     const auto &carried = want_vlek ? evidence.vlek : evidence.vcek;
     if (carried) {
-        return Certificate::parse(*carried, want_vlek ? "token VLEK" : "token VCEK");
+        return leaf_of(*carried, want_vlek ? "token VLEK" : "token VCEK");
     }
     // Configured files: the first signing certificate of the wanted kind whose hardware id (VCEK)
     // matches the report; a lone candidate is used as is, so a mismatch is reported precisely.
-    std::vector<const Certificate *> candidates;
-    for (const auto &certificate : extra_certificates_) {
-        if (is_signing_certificate(certificate)) {
-            candidates.push_back(&certificate);
-        }
-    }
-    for (const Certificate *candidate : candidates) {
-        if (certificate_kind(*candidate) != report.signing_key) {
+    for (const LeafPtr &candidate : extra_leaves_) {
+        if (candidate->kind != report.signing_key) {
             continue;
         }
         if (want_vlek) {
-            return *candidate;
+            return candidate;
         }
-        const auto id = candidate->extension(oid_hw_id);
-        const Product p =
-            product.value_or(certificate_product(*candidate).value_or(Product::milan));
         try {
-            const Bytes hw = hardware_id(*candidate, p);
+            const Bytes hw = hardware_id(
+                *candidate, product.value_or(candidate->product.value_or(Product::milan)));
             if (std::equal(hw.begin(), hw.end(), report.chip_id.begin())) {
-                return *candidate;
+                return candidate;
             }
         } catch (const failure &) {
+            // an undecodable hardware id is reported when this certificate is the only candidate
         }
-        (void)id;
     }
-    if (candidates.size() == 1) {
-        return *candidates.front();
+    if (extra_leaves_.size() == 1) {
+        return extra_leaves_.front();
     }
     if (config_.collateral_dir && product) {
         const fs::path base = *config_.collateral_dir / product_name(*product);
@@ -217,15 +241,16 @@ std::optional<Certificate> Verifier::find_leaf(const Report &report, const Evide
                                  tcb_key(report.reported_tcb));
         }
         if (data) {
-            return Certificate::parse(*data,
-                                      "collateral " + std::string(want_vlek ? "VLEK" : "VCEK"));
+            return leaf_of(*data, want_vlek ? "collateral VLEK" : "collateral VCEK");
         }
     }
-    return std::nullopt;
+    return nullptr;
 }
 
-Verifier::ChainResult Verifier::verify_chain_cached(const Certificate &leaf, SigningKey kind,
-                                                    Product product, int64_t when) const {
+Verifier::ChainResult Verifier::verify_chain_cached(const Leaf &leaf_info, Product product,
+                                                    int64_t when) const {
+    const Certificate &leaf = leaf_info.certificate;
+    const SigningKey kind = leaf_info.kind;
     const std::string key = to_hex(leaf.sha256()) + "/" + std::string(signing_key_name(kind)) +
                             "/" + std::string(product_name(product));
     {
@@ -318,7 +343,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     const std::optional<Product> stated =
         report_product(report) ? report_product(report) : config_.product;
     const auto leaf = find_leaf(report, evidence, stated);
-    if (!leaf) {
+    if (leaf == nullptr) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string("no ") + kind_name +
                           ": the token carries none and none was found in certificate_files" +
@@ -326,16 +351,15 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
                                                   : std::string()));
     }
     const Product product = decide_product(report, leaf);
-    if (certificate_kind(*leaf) != report.signing_key) {
+    if (leaf->kind != report.signing_key) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string("report is signed with a ") + kind_name +
                           " but the certificate is a " +
                           (report.signing_key == SigningKey::vlek ? "VCEK" : "VLEK"));
     }
 
-    const ChainResult chain =
-        verify_chain_cached(*leaf, report.signing_key, product, verification_time);
-    check_crl(evidence, *chain.roots, report.signing_key, *leaf, verification_time);
+    const ChainResult chain = verify_chain_cached(*leaf, product, verification_time);
+    check_crl(evidence, *chain.roots, report.signing_key, leaf->certificate, verification_time);
 
     // The certificate must be the one for this chip (VCEK) at this TCB.
     if (report.signing_key == SigningKey::vcek) {
@@ -347,16 +371,17 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
         }
     }
     const Tcb tcb = decode_tcb(report.reported_tcb, product);
-    compare_spl(*leaf, oid_bl_spl, "bootloader", tcb.bootloader, kind_name);
-    compare_spl(*leaf, oid_tee_spl, "tee", tcb.tee, kind_name);
-    compare_spl(*leaf, oid_snp_spl, "snp", tcb.snp, kind_name);
-    compare_spl(*leaf, oid_ucode_spl, "microcode", tcb.microcode, kind_name);
+    compare_spl(*leaf, 0, "bootloader", tcb.bootloader, kind_name);
+    compare_spl(*leaf, 1, "tee", tcb.tee, kind_name);
+    compare_spl(*leaf, 2, "snp", tcb.snp, kind_name);
+    compare_spl(*leaf, 3, "microcode", tcb.microcode, kind_name);
     if (product == Product::turin) {
-        compare_spl(*leaf, oid_fmc_spl, "fmc", tcb.fmc.value_or(0), kind_name);
+        compare_spl(*leaf, 4, "fmc", tcb.fmc.value_or(0), kind_name);
     }
 
-    if (!common::ecdsa_sha384_verify(leaf->public_key(), std::span(report.raw.data(), signed_size),
-                                     report.signature_r, report.signature_s)) {
+    if (!common::ecdsa_sha384_verify(leaf->certificate.public_key(),
+                                     std::span(report.raw.data(), signed_size), report.signature_r,
+                                     report.signature_s)) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string("report signature does not verify with the ") + kind_name);
     }
@@ -372,7 +397,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     claims["simulated"] = chain.roots->simulated;
     claims["token_form"] = token_form_name(evidence.form);
     claims["chain"] = {{"root", chain.roots->ark.subject_cn()},
-                       {"signing_certificate_sha256", to_hex(leaf->sha256())},
+                       {"signing_certificate_sha256", to_hex(leaf->certificate.sha256())},
                        {"valid_until", common::rfc3339(chain.valid_until)}};
     return claims;
 }
@@ -381,14 +406,15 @@ boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
     const Evidence evidence = decode_token(token);
     const Report report = parse_report(evidence.report);
     const auto stated = report_product(report) ? report_product(report) : config_.product;
-    std::optional<Certificate> leaf;
+    LeafPtr leaf;
     try {
         leaf = find_leaf(report, evidence, stated);
     } catch (const failure &) {
+        // inspect describes what it can; an unreadable certificate leaves the product unknown
     }
     std::optional<Product> product = stated;
     if (!product && leaf) {
-        product = certificate_product(*leaf);
+        product = leaf->product;
     }
     boost::json::object out = report_claims(report, product.value_or(Product::milan));
     if (!product) {

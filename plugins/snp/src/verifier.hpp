@@ -10,8 +10,10 @@
 
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -42,22 +44,30 @@ public:
     /// Every field of the token, decoded but not checked.
     boost::json::object inspect(std::span<const uint8_t> token) const;
 
-private:
-    struct SigningCertificate;
-    struct ChainResult;
+    /// A VCEK or VLEK with the extensions the checks need, decoded once.
+    struct Leaf {
+        common::Certificate certificate;
+        SigningKey kind = SigningKey::vcek;
+        std::optional<Product> product;            ///< from the product-name extension
+        std::optional<common::Bytes> hardware_id;  ///< the hwID extension as stored
+        std::array<std::optional<int64_t>, 5> spl; ///< bootloader, tee, snp, microcode, fmc
+    };
 
-    Product decide_product(const Report &report,
-                           const std::optional<common::Certificate> &leaf) const;
-    std::optional<common::Certificate> find_leaf(const Report &report, const Evidence &evidence,
-                                                 std::optional<Product> product) const;
-    ChainResult verify_chain_cached(const common::Certificate &leaf, SigningKey kind,
-                                    Product product, int64_t when) const;
+private:
+    struct ChainResult;
+    using LeafPtr = std::shared_ptr<const Leaf>;
+
+    LeafPtr leaf_of(std::span<const uint8_t> der, const char *what) const;
+    Product decide_product(const Report &report, const LeafPtr &leaf) const;
+    LeafPtr find_leaf(const Report &report, const Evidence &evidence,
+                      std::optional<Product> product) const;
+    ChainResult verify_chain_cached(const Leaf &leaf, Product product, int64_t when) const;
     void check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
                    const common::Certificate &leaf, int64_t when) const;
 
     VerifierConfig config_;
     TrustStore trust_;
-    std::vector<common::Certificate> extra_certificates_;
+    std::vector<LeafPtr> extra_leaves_;
     std::vector<common::Bytes> extra_crls_;
 
     // Verified chains by (leaf fingerprint, key kind, product): the window in which the chain is
@@ -69,6 +79,9 @@ private:
     };
     mutable std::shared_mutex cache_mutex_;
     mutable std::map<std::string, CachedChain> chain_cache_;
+    // Decoded signing certificates by the SHA-256 of their DER, so a warm verification does not
+    // parse the certificate again. Bounded: cleared when full.
+    mutable std::map<std::array<uint8_t, 32>, LeafPtr> leaf_cache_;
 };
 
 } // namespace ccattest::snp
