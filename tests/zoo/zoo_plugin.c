@@ -35,13 +35,16 @@ struct ccattest_instance {
 static ccattest_status zoo_create(const char *config_json, size_t config_json_size,
                                   ccattest_instance **out_instance, char *error_message,
                                   size_t error_message_size) {
-    (void)config_json;
-    (void)config_json_size;
-    if (out_instance == NULL) {
-        zoo_error(error_message, error_message_size, "out_instance is NULL");
+    if (out_instance == NULL || config_json == NULL) {
+        zoo_error(error_message, error_message_size, "config_json and out_instance are required");
         return CCATTEST_E_INVALID_ARGUMENT;
     }
     *out_instance = NULL;
+    /* The host validated the config against the schema (an object); refuse anything else. */
+    if (config_json_size < 2 || config_json[0] != '{' || config_json[config_json_size - 1] != '}') {
+        zoo_error(error_message, error_message_size, "zoo: config must be a JSON object");
+        return CCATTEST_E_CONFIG;
+    }
 #ifdef ZOO_CREATE_FAILS
     zoo_error(error_message, error_message_size, "zoo: create failed on purpose");
     return CCATTEST_E_CONFIG;
@@ -64,7 +67,8 @@ static ccattest_status zoo_generate(ccattest_instance *instance, const ccattest_
                                     ccattest_buffer *out_token, char *error_message,
                                     size_t error_message_size) {
     uint8_t *token;
-    if (instance == NULL || args == NULL || args->report_data == NULL || out_token == NULL) {
+    if (instance == NULL || args == NULL || out_token == NULL ||
+        args->struct_size < CCATTEST_GENERATE_ARGS_SIZE_1_0 || args->report_data == NULL) {
         zoo_error(error_message, error_message_size, "missing argument");
         return CCATTEST_E_INVALID_ARGUMENT;
     }
@@ -87,7 +91,9 @@ zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
            ccattest_buffer *out_claims, char *error_message, size_t error_message_size) {
     static const char claims[] = "{\"software_only\":true,\"zoo\":true}";
     uint8_t *copy;
-    if (instance == NULL || args == NULL || args->token == NULL || out_claims == NULL) {
+    if (instance == NULL || args == NULL || out_claims == NULL ||
+        args->struct_size < CCATTEST_VERIFY_ARGS_SIZE_1_0 || args->token == NULL ||
+        args->token_size == 0) {
         zoo_error(error_message, error_message_size, "missing argument");
         return CCATTEST_E_INVALID_ARGUMENT;
     }
@@ -216,6 +222,14 @@ CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_ap
         return CCATTEST_E_INVALID_ARGUMENT;
     }
     *out_api = NULL;
+    /* (The wrong-major variant checks this too, then answers with its major-2 table anyway.) */
+    if (host->abi_major != CCATTEST_ABI_MAJOR) {
+        char text[96];
+        snprintf(text, sizeof text, "plugin speaks ABI %d.x, host offers ABI %u.x",
+                 CCATTEST_ABI_MAJOR, host->abi_major);
+        zoo_error(error_message, error_message_size, text);
+        return CCATTEST_E_VERSION_MISMATCH;
+    }
 #if defined(ZOO_ENTRY_ERROR)
     zoo_error(error_message, error_message_size, "zoo: entry failed on purpose");
     return CCATTEST_E_NO_DEVICE;

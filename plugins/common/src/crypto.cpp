@@ -330,6 +330,11 @@ Bytes base64_decode(std::string_view text, const std::string &what) {
         ++padding;
     }
     out.resize(static_cast<size_t>(length) - padding);
+    // Only the canonical encoding is accepted: unused bits in the last group must be zero, so no
+    // two texts decode to the same bytes (a changed character is always a changed token).
+    if (base64_encode(out) != text) {
+        throw failure(CCATTEST_E_MALFORMED, what + " is not canonical base64");
+    }
     return out;
 }
 

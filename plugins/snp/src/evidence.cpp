@@ -111,6 +111,13 @@ Evidence decode_token(std::span<const uint8_t> token) {
         throw failure(CCATTEST_E_MALFORMED,
                       "token is not a JSON object" + (ec ? ": " + ec.message() : std::string()));
     }
+    // Tokens are written by encode_token; only that exact (compact, duplicate-free) text is
+    // accepted, so no two texts carry the same token and no member can hide behind a duplicate.
+    if (boost::json::serialize(document) != text) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      "token is not in canonical form (duplicate members, "
+                      "whitespace or escapes that encode_token never writes)");
+    }
     const auto &object = document.get_object();
     for (const auto &[key, value] : object) {
         if (key != "format" && key != "report" && key != "certificates") {

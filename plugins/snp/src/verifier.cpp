@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 namespace ccattest::snp {
 using common::Bytes;
@@ -88,6 +89,13 @@ std::shared_ptr<const Verifier::Leaf> describe_leaf(Certificate certificate) {
         }
     }
     return leaf;
+}
+
+bool matches_der(const Bytes &der, const Certificate &certificate) {
+    std::array<uint8_t, 32> digest{};
+    unsigned int length = 0;
+    return EVP_Digest(der.data(), der.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1 &&
+           digest == certificate.sha256();
 }
 
 bool is_signing_certificate(const Certificate &certificate) {
@@ -359,6 +367,20 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     }
 
     const ChainResult chain = verify_chain_cached(*leaf, product, verification_time);
+    // Certificates the token carries must be the ones the chain was verified with: a token is
+    // authentic as a whole, not only in the parts this verifier happens to use.
+    const Certificate &intermediate =
+        report.signing_key == SigningKey::vlek ? chain.roots->asvk : chain.roots->ask;
+    for (const auto &[carried, expected, name] :
+         {std::tuple{&evidence.ark, &chain.roots->ark, "ARK"},
+          std::tuple{&evidence.ask, &intermediate,
+                     report.signing_key == SigningKey::vlek ? "ASVK" : "ASK"}}) {
+        if (*carried && !matches_der(**carried, *expected)) {
+            throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                          std::string("the token's ") + name + " is not the " +
+                              expected->subject_cn() + " the chain was verified with");
+        }
+    }
     check_crl(evidence, *chain.roots, report.signing_key, leaf->certificate, verification_time);
 
     // The certificate must be the one for this chip (VCEK) at this TCB.
