@@ -60,6 +60,15 @@ Certificate pinned(const Pin &pin, const std::optional<std::filesystem::path> &t
 } // namespace
 
 TrustStore TrustStore::amd(const std::optional<std::filesystem::path> &trust_dir) {
+    if (!trust_dir) {
+        // The built-in roots never change: parse and check them once per process.
+        static const TrustStore built_in = load_pinned(std::nullopt);
+        return built_in;
+    }
+    return load_pinned(trust_dir);
+}
+
+TrustStore TrustStore::load_pinned(const std::optional<std::filesystem::path> &trust_dir) {
     TrustStore store;
     for (size_t i = 0; i < pins.size(); i += 3) {
         try {

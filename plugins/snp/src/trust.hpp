@@ -33,6 +33,7 @@ public:
     [[nodiscard]] std::vector<const ProductRoots *> for_product(Product product) const;
 
 private:
+    static TrustStore load_pinned(const std::optional<std::filesystem::path> &trust_dir);
     std::vector<ProductRoots> roots_;
 };
 

@@ -1,0 +1,216 @@
+#include "ccattest/core/policy.hpp"
+
+#include "ccattest/core/config.hpp"
+#include "ccattest/core/json_schema.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ccattest {
+namespace json = boost::json;
+
+namespace {
+
+const std::vector<std::string> operators = {"equals",  "one_of",     "min",     "max",
+                                            "min_tcb", "bits_clear", "bits_set"};
+
+std::string text(const json::value &value) {
+    std::string out = json::serialize(value);
+    return out.size() > 200 ? out.substr(0, 197) + "..." : out;
+}
+
+bool same(const json::value &a, const json::value &b) {
+    if (a.is_number() && b.is_number()) {
+        return a.to_number<double>() == b.to_number<double>();
+    }
+    return a == b;
+}
+
+bool integral(const json::value &v) {
+    return v.is_int64() || v.is_uint64();
+}
+
+uint64_t as_bits(const json::value &v) {
+    return v.is_uint64() ? v.get_uint64() : static_cast<uint64_t>(v.get_int64());
+}
+
+} // namespace
+
+std::string PolicyFailure::message() const {
+    std::string out = site + ": " + namespace_id + ": " + rule;
+    if (!claim.empty() || !expected.empty()) {
+        out += ": expected " + expected + ", got " + actual;
+    } else if (!actual.empty()) {
+        out += ": " + actual;
+    }
+    if (!why.empty()) {
+        out += " (" + why + ")";
+    }
+    return out;
+}
+
+Policy Policy::parse(const json::value &document, const std::string &origin) {
+    static const JsonSchema schema(builtin_schema("policy.schema.json"));
+    const auto violations = schema.validate(document);
+    if (!violations.empty()) {
+        std::vector<std::string> problems;
+        for (const auto &v : violations) {
+            problems.push_back(config_problem(origin, v.pointer, v.message));
+        }
+        throw ConfigError(std::move(problems));
+    }
+    Policy policy;
+    const auto &root = document.get_object();
+    for (const auto &[name, block] : root.at("namespaces").get_object()) {
+        NamespaceRules compiled;
+        const auto &object = block.get_object();
+        if (const auto *expiration = object.if_contains("token_expiration")) {
+            compiled.token_expiration = expiration->to_number<int64_t>();
+        }
+        size_t index = 0;
+        for (const auto &item : object.at("rules").get_array()) {
+            const auto &rule = item.get_object();
+            const std::string pointer =
+                "/namespaces/" + json_pointer_token(name) + "/rules/" + std::to_string(index++);
+            std::vector<std::string> present;
+            for (const auto &op : operators) {
+                if (rule.contains(op)) {
+                    present.push_back(op);
+                }
+            }
+            if (present.size() != 1) {
+                throw ConfigError(
+                    {config_problem(origin, pointer,
+                                    "a rule needs exactly one of equals, one_of, min, "
+                                    "max, min_tcb, bits_clear, bits_set")});
+            }
+            Rule compiled_rule{std::string(rule.at("claim").get_string()),
+                               present.front(),
+                               rule.at(present.front()),
+                               {}};
+            if (const auto *why = rule.if_contains("why")) {
+                compiled_rule.why = std::string(why->get_string());
+            }
+            compiled.rules.push_back(std::move(compiled_rule));
+        }
+        policy.namespaces_.emplace(std::string(name), std::move(compiled));
+    }
+    if (const auto *required = root.if_contains("required_namespaces")) {
+        for (const auto &[role, list] : required->get_object()) {
+            for (const auto &ns : list.get_array()) {
+                const std::string namespace_id(ns.get_string());
+                if (policy.namespaces_.count(namespace_id) == 0) {
+                    throw ConfigError({config_problem(
+                        origin, "/required_namespaces/" + std::string(role),
+                        "requires " + namespace_id + ", which has no rules under /namespaces")});
+                }
+                policy.required_[std::string(role)].push_back(namespace_id);
+            }
+        }
+    }
+    if (const auto *exempt = root.if_contains("exempt_sites")) {
+        for (const auto &site : exempt->get_array()) {
+            policy.exempt_.emplace_back(site.get_string());
+        }
+    }
+    return policy;
+}
+
+Policy Policy::load(const std::filesystem::path &file) {
+    return parse(read_json_file(file), file.string());
+}
+
+std::vector<std::string> Policy::required_namespaces(const std::string &site,
+                                                     const std::string &role) const {
+    if (std::find(exempt_.begin(), exempt_.end(), site) != exempt_.end()) {
+        return {};
+    }
+    const auto found = required_.find(role);
+    return found == required_.end() ? std::vector<std::string>{} : found->second;
+}
+
+std::optional<int64_t> Policy::token_expiration(const std::string &namespace_id) const {
+    const auto found = namespaces_.find(namespace_id);
+    return found == namespaces_.end() ? std::nullopt : found->second.token_expiration;
+}
+
+PolicyResult Policy::appraise(const std::string &site, const std::string &namespace_id,
+                              const json::object &claims) const {
+    PolicyResult result;
+    const auto found = namespaces_.find(namespace_id);
+    if (found == namespaces_.end()) {
+        result.accepted = false;
+        result.failures.push_back({site, namespace_id, "namespace not in this policy", "", "", "",
+                                   "this site's policy has no rules for it"});
+        return result;
+    }
+    const json::value document(claims);
+    for (const Rule &rule : found->second.rules) {
+        const std::string description = rule.claim + " " + rule.op + " " + text(rule.operand);
+        auto fail = [&](std::string expected, std::string actual) {
+            result.failures.push_back({site, namespace_id, description, rule.claim,
+                                       std::move(expected), std::move(actual), rule.why});
+        };
+        boost::system::error_code ec;
+        const json::value *claim = document.find_pointer(rule.claim, ec);
+        if (claim == nullptr) {
+            fail(text(rule.operand), "no such claim");
+            continue;
+        }
+        const std::string actual = text(*claim);
+        if (rule.op == "equals") {
+            if (claim->kind() != rule.operand.kind() &&
+                !(claim->is_number() && rule.operand.is_number())) {
+                fail(text(rule.operand), actual + " (another type)");
+            } else if (!same(*claim, rule.operand)) {
+                fail(text(rule.operand), actual);
+            }
+        } else if (rule.op == "one_of") {
+            const auto &values = rule.operand.get_array();
+            if (std::none_of(values.begin(), values.end(),
+                             [&](const json::value &v) { return same(v, *claim); })) {
+                fail("one of " + text(rule.operand), actual);
+            }
+        } else if (rule.op == "min" || rule.op == "max") {
+            if (!claim->is_number()) {
+                fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand),
+                     actual + " (not a number)");
+            } else if (rule.op == "min"
+                           ? claim->to_number<double>() < rule.operand.to_number<double>()
+                           : claim->to_number<double>() > rule.operand.to_number<double>()) {
+                fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand), actual);
+            }
+        } else if (rule.op == "min_tcb") {
+            if (!claim->is_object()) {
+                fail("a TCB at least " + text(rule.operand), actual + " (not an object)");
+                continue;
+            }
+            for (const auto &[component, minimum] : rule.operand.get_object()) {
+                const auto *value = claim->get_object().if_contains(component);
+                if (value == nullptr || !integral(*value)) {
+                    fail(std::string(component) + " >= " + text(minimum), "no such component");
+                } else if (value->to_number<int64_t>() < minimum.to_number<int64_t>()) {
+                    fail(std::string(component) + " >= " + text(minimum),
+                         std::string(component) + " " + text(*value));
+                }
+            }
+        } else { // bits_clear, bits_set
+            if (!integral(*claim)) {
+                fail(rule.op + " " + text(rule.operand), actual + " (not an integer)");
+                continue;
+            }
+            const uint64_t bits = as_bits(rule.operand);
+            const uint64_t value = as_bits(*claim);
+            const bool ok = rule.op == "bits_clear" ? (value & bits) == 0 : (value & bits) == bits;
+            if (!ok) {
+                fail(rule.op + " " + text(rule.operand), actual);
+            }
+        }
+    }
+    result.accepted = result.failures.empty();
+    return result;
+}
+
+} // namespace ccattest
