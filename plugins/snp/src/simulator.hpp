@@ -27,7 +27,7 @@ struct SimulatorConfig {
     uint64_t policy = 0x30000; ///< SMT allowed, reserved bit 17 set
     uint32_t vmpl = 0;
     uint32_t guest_svn = 1;
-    Tcb tcb{0, 4, 0, 22, 213, std::nullopt}; ///< current = reported = committed = launch TCB
+    Tcb tcb{0, 4, 0, 22, 213, std::nullopt}; ///< raw (unused), BL 4, TEE 0, SNP 22, microcode 213
 };
 
 /// The simulator's roots for a product line, created in the state folder on first use and cached

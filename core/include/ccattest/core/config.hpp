@@ -69,7 +69,9 @@ struct SiteConfig {
 SiteConfig load_site_config(const std::filesystem::path &file,
                             const std::filesystem::path &default_plugin_dir);
 
-/// The schemas compiled into the core, by file name ("site.schema.json", "plugin.schema.json").
+/// The JSON documents compiled into the core, by file name: the schemas of config/schema/
+/// ("site.schema.json", ...), the default scenario ("default-scenario.json") and the simulator
+/// demonstration policy ("snp-simulator-demo.json").
 const boost::json::value &builtin_schema(std::string_view name);
 
 } // namespace ccattest

@@ -1,0 +1,95 @@
+// CCManager: the attestation runtime of one site of a federation (DESIGN.md, "The core"). The host
+// system delivers events (bootstrap, registration, deployment, peer tokens, periodic checks); the
+// manager generates this site's evidence, verifies other sites' evidence with this site's policy,
+// and explains every decision.
+#pragma once
+
+#include "ccattest/core/binding.hpp"
+#include "ccattest/core/policy.hpp"
+#include "ccattest/core/registry.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ccattest {
+
+/// One site's evidence as it travels: tokens per namespace, bound to (challenge, site identity).
+struct CcInfo {
+    std::string site;
+    int64_t issued_at = 0;
+    Challenge challenge{};
+    std::map<std::string, std::vector<uint8_t>> tokens; ///< namespace -> token
+
+    [[nodiscard]] boost::json::value to_json() const;
+    /// Throws ConfigError naming what is malformed.
+    static CcInfo from_json(const boost::json::value &value);
+};
+
+/// The outcome of appraising one site's evidence.
+struct Verdict {
+    std::string site;
+    bool accepted = false;  ///< authentic and within this site's policy
+    bool authentic = false; ///< binding, freshness, replay and signatures hold (policy aside)
+    std::vector<std::string> reasons;                  ///< every failure, explained
+    std::map<std::string, boost::json::object> claims; ///< namespace -> verified claims
+};
+
+struct ManagerSettings {
+    std::string site;
+    std::string role = "client";               ///< "server" or "client"
+    bool cc_enabled = true;                    ///< a site without CC generates nothing
+    std::optional<std::string> tls_key_sha256; ///< part of the identity when the host knows it
+    std::filesystem::path state_dir;           ///< replay store lives here
+    int64_t default_token_expiration = 3600;
+};
+
+class CCManager {
+public:
+    using Clock = std::function<int64_t()>;
+
+    CCManager(std::shared_ptr<Registry> registry, Policy policy, ManagerSettings settings,
+              Clock clock);
+
+    /// Bootstrap: generate this site's tokens with every configured issuer. Throws
+    /// std::runtime_error with the reason when one cannot (the site must not start).
+    void bootstrap();
+
+    /// Registration data: the cached tokens, bound to an attester-chosen challenge, regenerated
+    /// when older than their token_expiration.
+    CcInfo registration_info();
+    /// Fresh evidence bound to a verifier's challenge (deployment and periodic checks).
+    CcInfo fresh_info(const Challenge &challenge);
+
+    /// Appraises another site's evidence: the site named in it is the authenticated identity, every
+    /// required namespace is present and known, no token is older than its expiration, each binds
+    /// (challenge, identity), each verifies through its plugin, the claims satisfy this policy,
+    /// and, when `replay` is set, no token was seen before.
+    Verdict appraise(const CcInfo &info, const std::string &authenticated_site,
+                     const std::string &role, const std::optional<Challenge> &expected_challenge,
+                     bool replay);
+
+    [[nodiscard]] const ManagerSettings &settings() const noexcept { return settings_; }
+    [[nodiscard]] const Policy &policy() const noexcept { return policy_; }
+    [[nodiscard]] int64_t now() const { return clock_(); }
+    [[nodiscard]] std::string identity_of(const std::string &site) const {
+        return site_identity(site);
+    }
+
+private:
+    CcInfo generate(const Challenge &challenge);
+
+    std::shared_ptr<Registry> registry_;
+    Policy policy_;
+    ManagerSettings settings_;
+    Clock clock_;
+    std::unique_ptr<ReplayStore> replay_;
+    std::optional<CcInfo> registration_;
+};
+
+} // namespace ccattest
