@@ -1,0 +1,251 @@
+// CCManager appraisal branches with real plugin instances (x-snp on the simulator), and every
+// shipped scenario through the simulated federation.
+#include "ccattest/core/cc_manager.hpp"
+#include "ccattest/core/config.hpp"
+#include "ccattest/core/federation.hpp"
+#include "support/scratch_dir.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using ccattest::CcInfo;
+using ccattest::CCManager;
+using ccattest::test::ScratchDir;
+
+namespace {
+
+struct Federation {
+    ScratchDir state;
+    int64_t now = 1800000000;
+
+    std::unique_ptr<CCManager> site(const std::string &name, const std::string &role,
+                                    bool debug = false, const fs::path &state_dir = {}) {
+        ccattest::PluginEntry entry;
+        entry.origin_file = "test";
+        entry.label = "snp";
+        entry.library = "libcc_snp.so";
+        entry.critical = true;
+        entry.config = {
+            {"source", "simulator"},
+            {"allow_simulated", true},
+            {"simulator",
+             {{"state_dir", SIM_STATE}, {"debug", debug}, {"measurement", std::string(96, 'a')}}}};
+        ccattest::SiteConfig config;
+        config.file = "test";
+        config.site_name = name;
+        config.plugin_dir = PLUGIN_DIR;
+        config.plugins = {entry};
+        ccattest::ManagerSettings settings;
+        settings.site = name;
+        settings.role = role;
+        settings.state_dir = state_dir.empty() ? state.path() / name : state_dir;
+        const auto policy = ccattest::Policy::parse(json::parse(R"({
+            "required_namespaces": {"server": ["x-snp"], "client": ["x-snp"]},
+            "namespaces": {"x-snp": {"token_expiration": 600, "rules": [
+                {"claim": "/simulated", "equals": true}, {"claim": "/policy/debug", "equals": false}]}}})"),
+                                                    "test policy");
+        return std::make_unique<CCManager>(std::make_shared<ccattest::Registry>(config), policy,
+                                           settings, [this] { return now; });
+    }
+};
+
+std::string reasons(const ccattest::Verdict &verdict) {
+    std::string out;
+    for (const auto &r : verdict.reasons) {
+        out += r + "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cc_manager)
+
+BOOST_AUTO_TEST_CASE(accepted_evidence_and_the_wire_format) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    const auto sent =
+        CcInfo::from_json(json::parse(json::serialize(client->fresh_info(challenge).to_json())));
+    const auto verdict = server->appraise(sent, "site-1", "client", challenge, false);
+    BOOST_TEST(verdict.accepted, reasons(verdict));
+    BOOST_TEST(verdict.claims.at("x-snp").at("simulated").as_bool());
+    BOOST_CHECK_THROW(CcInfo::from_json(json::parse(R"({"site": "x"})")), ccattest::ConfigError);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_failing_the_policy) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto debug = f.site("site-2", "client", true);
+    const auto challenge = ccattest::new_challenge();
+    const auto verdict =
+        server->appraise(debug->fresh_info(challenge), "site-2", "client", challenge, false);
+    BOOST_TEST(!verdict.accepted);
+    BOOST_TEST(verdict.authentic);
+    BOOST_TEST(reasons(verdict) ==
+               "site-2: x-snp: /policy/debug equals false: expected false, got true\n");
+}
+
+BOOST_AUTO_TEST_CASE(tokens_presented_under_another_identity_or_challenge) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    auto info = client->fresh_info(challenge);
+    info.site = "site-2"; // site-2 replays site-1's tokens as its own
+    const auto stolen = server->appraise(info, "site-2", "client", challenge, false);
+    BOOST_TEST(!stolen.accepted);
+    BOOST_TEST(
+        reasons(stolen) ==
+        "site-2: x-snp: binding_mismatch: REPORT_DATA differs from the expected report data\n");
+    const auto named =
+        server->appraise(client->fresh_info(challenge), "site-2", "client", challenge, false);
+    BOOST_TEST(reasons(named).find(
+                   "site-2: evidence names site \"site-1\" but the sender is \"site-2\"\n") == 0u);
+    const auto old = server->appraise(client->fresh_info(ccattest::new_challenge()), "site-1",
+                                      "client", challenge, false);
+    BOOST_TEST(reasons(old) ==
+               "site-1: evidence is bound to another challenge than the one issued\n");
+}
+
+BOOST_AUTO_TEST_CASE(registration_replay_is_refused_after_a_restart) {
+    Federation f;
+    const fs::path server_state = f.state.path() / "server-state";
+    auto client = f.site("site-1", "client");
+    const auto info = client->registration_info();
+    {
+        auto server = f.site("server", "server", false, server_state);
+        BOOST_TEST(server->appraise(info, "site-1", "client", std::nullopt, true).accepted);
+        const auto again = server->appraise(info, "site-1", "client", std::nullopt, true);
+        BOOST_TEST(reasons(again) == "site-1: x-snp: token was presented before (replay)\n");
+    }
+    auto restarted = f.site("server", "server", false, server_state);
+    const auto replayed = restarted->appraise(info, "site-1", "client", std::nullopt, true);
+    BOOST_TEST(!replayed.authentic);
+    BOOST_TEST(reasons(replayed) == "site-1: x-snp: token was presented before (replay)\n");
+}
+
+BOOST_AUTO_TEST_CASE(expired_tokens_are_refreshed_when_sent_and_rejected_when_received) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto client = f.site("site-1", "client");
+    const auto first = client->registration_info();
+    f.now += 601; // past token_expiration (600 s)
+    const auto stale = server->appraise(first, "site-1", "client", std::nullopt, false);
+    BOOST_TEST(reasons(stale) ==
+               "site-1: x-snp: token issued 601 s ago is older than token_expiration 600 s\n");
+    const auto refreshed = client->registration_info();
+    BOOST_TEST(refreshed.issued_at == f.now);
+    BOOST_TEST(server->appraise(refreshed, "site-1", "client", std::nullopt, false).accepted);
+}
+
+BOOST_AUTO_TEST_CASE(missing_unknown_and_tampered_tokens) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    auto info = client->fresh_info(challenge);
+    auto missing = info;
+    missing.tokens.clear();
+    BOOST_TEST(reasons(server->appraise(missing, "site-1", "client", challenge, false)) ==
+               "site-1: required namespace x-snp is missing\n");
+    auto unknown = info;
+    unknown.tokens["x-tdx"] = {1, 2, 3};
+    BOOST_TEST(reasons(server->appraise(unknown, "site-1", "client", challenge, false)) ==
+               "site-1: x-tdx: namespace not in this site's policy\n");
+    auto tampered = info;
+    tampered.tokens["x-snp"][60] ^= 1;
+    const auto verdict = server->appraise(tampered, "site-1", "client", challenge, false);
+    BOOST_TEST(!verdict.authentic);
+    BOOST_TEST(reasons(verdict).find("site-1: x-snp: malformed: ") == 0u, reasons(verdict));
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupted_replay_store_stops_the_site_with_a_clear_error) {
+    Federation f;
+    const fs::path state = f.state.path() / "broken";
+    fs::create_directories(state);
+    std::ofstream(state / "replay.log") << "ccattest-replay-v1\ngarbage\nmore\n";
+    try {
+        (void)f.site("server", "server", false, state);
+        BOOST_ERROR("a corrupted replay store was accepted");
+    } catch (const ccattest::ReplayStoreError &e) {
+        BOOST_TEST(std::string(e.what()).find((state / "replay.log").string() +
+                                              ":2: malformed record") == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bootstrap_fails_when_an_issuer_cannot_generate) {
+    ScratchDir state;
+    ccattest::PluginEntry entry;
+    entry.origin_file = "test";
+    entry.label = "snp";
+    entry.library = "libcc_snp.so";
+    entry.config = {{"source", "auto"},
+                    {"configfs_path", "/nonexistent"},
+                    {"sev_guest_device", "/nonexistent"}};
+    ccattest::SiteConfig config;
+    config.file = "test";
+    config.site_name = "bare";
+    config.plugin_dir = PLUGIN_DIR;
+    config.plugins = {entry};
+    ccattest::ManagerSettings settings;
+    settings.site = "bare";
+    settings.state_dir = state.path();
+    CCManager manager(std::make_shared<ccattest::Registry>(config),
+                      ccattest::Policy::parse(json::parse(R"({"namespaces": {}})"), "p"), settings,
+                      [] { return int64_t{0}; });
+    try {
+        manager.bootstrap();
+        BOOST_ERROR("bootstrap succeeded without a device");
+    } catch (const std::runtime_error &e) {
+        BOOST_TEST(std::string(e.what()).find("bare: issuer x-snp cannot generate a token: "
+                                              "no_device: no SEV-SNP evidence source") == 0u,
+                   e.what());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(scenarios)
+
+BOOST_AUTO_TEST_CASE(every_shipped_scenario_meets_its_expectation) {
+    std::vector<fs::path> files = {fs::path(SCENARIOS) / "default-scenario.json"};
+    for (const auto &entry : fs::directory_iterator(fs::path(SCENARIOS) / "scenarios")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find("policy") == std::string::npos) {
+            files.push_back(entry.path());
+        }
+    }
+    BOOST_TEST(files.size() >= 9u);
+    for (const auto &file : files) {
+        BOOST_TEST_CONTEXT(file.filename().string()) {
+            ccattest::FederationOptions options;
+            options.plugin_dir = PLUGIN_DIR;
+            options.state_dir = SIM_STATE;
+            options.scenario_dir = file.parent_path();
+            const auto result = ccattest::run_federation(ccattest::read_json_file(file), options);
+            BOOST_TEST(result.met_expectation,
+                       result.expectation_note << ": " << json::serialize(result.to_json()));
+            BOOST_TEST(!result.expectation_note.empty());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_scenarios_name_the_path) {
+    try {
+        ccattest::validate_scenario(
+            json::parse(
+                R"({"server": {"name": "s"}, "clients": [], "job": {"name": "j", "deploy_to": ["a"]}})"),
+            "s.json");
+        BOOST_ERROR("accepted");
+    } catch (const ccattest::ConfigError &e) {
+        BOOST_TEST(e.problems().at(0) == "s.json: /clients: expected at least 1 items, got 0");
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
