@@ -11,6 +11,9 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <atomic>
+#include <thread>
+
 namespace ccattest {
 namespace json = boost::json;
 
@@ -218,6 +221,7 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
         if (replay && replay_) {
             std::array<uint8_t, 32> digest{};
             SHA256(token.data(), token.size(), digest.data());
+            const std::lock_guard lock(replay_mutex_);
             if (!replay_->check_and_record(digest, info.issued_at + expiration, now)) {
                 refuse(ns + ": token was presented before (replay)");
                 continue;
@@ -233,6 +237,41 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
                                          : "rejected (" + std::to_string(verdict.reasons.size()) +
                                                " reason(s))"));
     return verdict;
+}
+
+std::vector<Verdict> CCManager::appraise_all(const std::vector<Submission> &submissions,
+                                             unsigned threads) {
+    std::vector<Verdict> verdicts(submissions.size());
+    if (threads == 0) {
+        threads = std::max(1U, std::thread::hardware_concurrency());
+    }
+    threads = static_cast<unsigned>(std::min<size_t>(threads, submissions.size()));
+    std::atomic<size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    auto work = [&] {
+        for (size_t i = next++; i < submissions.size(); i = next++) {
+            try {
+                const auto &s = submissions[i];
+                verdicts[i] = appraise(s.info, s.site, s.role, s.challenge, s.replay);
+            } catch (...) {
+                const std::lock_guard lock(failure_mutex);
+                failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto &thread : pool) {
+        thread.join();
+    }
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return verdicts;
 }
 
 } // namespace ccattest

@@ -274,6 +274,8 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         std::vector<std::string> candidates;
         std::vector<std::string> failed;
         std::map<std::string, CcInfo> verified;
+        // Each client answers the challenge; the server appraises the answers in parallel.
+        std::vector<CCManager::Submission> submissions;
         for (const auto &name : deploy_to) {
             if (sites.count(name) == 0 || sites.at(name).spec.role != "client") {
                 event("verification", name, "not a client of this federation");
@@ -286,15 +288,19 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
                 failed.push_back(name);
                 continue;
             }
-            const CcInfo info = transmit(sites.at(name).manager->fresh_info(challenge));
-            const Verdict verdict = server.appraise(info, name, "client", challenge, false);
-            if (verdict.accepted) {
+            submissions.push_back({transmit(sites.at(name).manager->fresh_info(challenge)), name,
+                                   "client", challenge, false});
+        }
+        const auto verdicts = server.appraise_all(submissions);
+        for (size_t i = 0; i < submissions.size(); ++i) {
+            const std::string &name = submissions[i].site;
+            if (verdicts[i].accepted) {
                 event("verification", name, "server policy: accepted");
                 candidates.push_back(name);
-                verified.emplace(name, info);
+                verified.emplace(name, submissions[i].info);
             } else {
                 event("verification", name,
-                      "server policy: REJECTED: " + join(verdict.reasons, "; "));
+                      "server policy: REJECTED: " + join(verdicts[i].reasons, "; "));
                 result.site_state[name] = "rejected by the server";
                 failed.push_back(name);
             }

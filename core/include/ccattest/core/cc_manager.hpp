@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,19 @@ public:
                      const std::string &role, const std::optional<Challenge> &expected_challenge,
                      bool replay);
 
+    /// One piece of evidence to appraise (see appraise).
+    struct Submission {
+        CcInfo info;
+        std::string site;
+        std::string role;
+        std::optional<Challenge> challenge;
+        bool replay = false;
+    };
+    /// Appraises independent submissions in parallel on up to `threads` threads (0: one per core);
+    /// verdicts come back in submission order.
+    std::vector<Verdict> appraise_all(const std::vector<Submission> &submissions,
+                                      unsigned threads = 0);
+
     [[nodiscard]] const ManagerSettings &settings() const noexcept { return settings_; }
     [[nodiscard]] const Policy &policy() const noexcept { return policy_; }
     [[nodiscard]] int64_t now() const { return clock_(); }
@@ -89,6 +103,7 @@ private:
     ManagerSettings settings_;
     Clock clock_;
     std::unique_ptr<ReplayStore> replay_;
+    std::mutex replay_mutex_; // the store is shared by parallel appraisals
     std::optional<CcInfo> registration_;
 };
 
