@@ -1,4 +1,5 @@
 // The ccattest command-line tool. Exit codes: 0 ok, 1 rejected or failed, 2 usage or config error.
+#include "ccattest/core/cc_manager.hpp"
 #include "ccattest/core/config.hpp"
 #include "ccattest/core/federation.hpp"
 #include "ccattest/core/logging.hpp"
@@ -359,10 +360,10 @@ std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &valu
 }
 
 void add_evidence_options(po::options_description &options) {
-    options.add_options()("help,h", "show this help")(
-        "namespace,n", po::value<std::string>()->required()->value_name("NS"),
-        "the plugin's namespace, e.g. x-snp")(
-        "evidence,e", po::value<std::string>()->required()->value_name("FILE"),
+    options.add_options()("help,h", "show this help")("namespace,n",
+                                                      po::value<std::string>()->value_name("NS"),
+                                                      "the plugin's namespace, e.g. x-snp")(
+        "evidence,e", po::value<std::string>()->value_name("FILE"),
         "the evidence or token file")("config,c", po::value<std::string>()->value_name("FILE"),
                                       "take the plugin and its settings from this site config")(
         "plugin-dir", po::value<std::string>()->value_name("DIR"),
@@ -387,11 +388,131 @@ po::options_description verify_options() {
         "the 64 bytes the evidence must be bound to, as 128 hex digits")(
         "no-binding", "check no binding (the report data is only reported)")(
         "at", po::value<std::string>()->value_name("TIME"),
-        "verification time, RFC 3339 UTC or seconds since the epoch (default: now)");
+        "verification time, RFC 3339 UTC or seconds since the epoch (default: now)")(
+        "cc-info", po::value<std::string>()->value_name("FILE"), "another site's CC info (JSON)")(
+        "challenge", po::value<std::string>()->value_name("HEX"),
+        "the challenge the CC info must answer (64 hex digits); without it, the attester's own is\n"
+        "accepted and, when the site has a state_dir, checked against the replay store")(
+        "identity", po::value<std::string>()->value_name("NAME"),
+        "the sender's authenticated site name (default: the name inside the CC info)")(
+        "role", po::value<std::string>()->value_name("ROLE")->default_value("client"),
+        "the sender's role: client or server");
     return options;
 }
 
+// A CCManager for the site a config describes: its plugins, its policy and its state.
+std::unique_ptr<ccattest::CCManager> site_manager(const ccattest::SiteConfig &site,
+                                                  bool need_policy) {
+    auto registry = std::make_shared<ccattest::Registry>(site);
+    if (registry->startup_failure()) {
+        throw std::runtime_error(*registry->startup_failure());
+    }
+    if (need_policy && site.policy.empty()) {
+        throw UsageError(site.file.string() +
+                         " names no policy: add \"policy\" to appraise others");
+    }
+    const ccattest::Policy policy =
+        site.policy.empty() ? ccattest::Policy::parse(json::parse(R"({"namespaces": {}})"), "none")
+                            : ccattest::Policy::load(site.policy);
+    ccattest::ManagerSettings settings;
+    settings.site = site.site_name;
+    settings.role = site.role.empty() ? "client" : site.role;
+    settings.state_dir = site.state_dir;
+    return std::make_unique<ccattest::CCManager>(
+        registry, policy, settings, [] { return static_cast<int64_t>(std::time(nullptr)); });
+}
+
+std::optional<ccattest::Challenge> challenge_option(const po::variables_map &values) {
+    if (values.count("challenge") == 0) {
+        return std::nullopt;
+    }
+    const auto bytes = ccattest::from_hex(values["challenge"].as<std::string>());
+    if (!bytes || bytes->size() != 32) {
+        throw UsageError("--challenge: expected 64 hex digits (32 bytes)");
+    }
+    ccattest::Challenge challenge{};
+    std::copy(bytes->begin(), bytes->end(), challenge.begin());
+    return challenge;
+}
+
+int run_verify_cc_info(const po::variables_map &values) {
+    if (values.count("config") == 0) {
+        throw UsageError("--cc-info needs --config: the site whose policy appraises it");
+    }
+    const auto site = load_config(values);
+    const auto manager = site_manager(site, true);
+    const auto info =
+        ccattest::CcInfo::from_json(ccattest::read_json_file(values["cc-info"].as<std::string>()));
+    const std::string identity =
+        values.count("identity") != 0 ? values["identity"].as<std::string>() : info.site;
+    const auto challenge = challenge_option(values);
+    const auto verdict =
+        manager->appraise(info, identity, values["role"].as<std::string>(), challenge,
+                          !challenge.has_value() && !site.state_dir.empty());
+    json::object out{
+        {"site", identity}, {"accepted", verdict.accepted}, {"authentic", verdict.authentic}};
+    json::array reasons;
+    for (const auto &r : verdict.reasons) {
+        reasons.emplace_back(r);
+    }
+    out["reasons"] = std::move(reasons);
+    json::object claims;
+    for (const auto &[ns, c] : verdict.claims) {
+        claims[ns] = c;
+    }
+    out["claims"] = std::move(claims);
+    if (values.count("json") != 0) {
+        std::cout << json::serialize(out) << '\n';
+    } else {
+        std::cout << identity << ": " << (verdict.accepted ? "ACCEPTED" : "REJECTED") << " by "
+                  << site.site_name << "'s policy"
+                  << (values.count("identity") == 0 ? " (identity taken from the CC info itself)"
+                                                    : "")
+                  << '\n';
+        for (const auto &r : verdict.reasons) {
+            std::cout << "  - " << r << '\n';
+        }
+    }
+    return verdict.accepted ? exit_ok : exit_failed;
+}
+
+po::options_description generate_options() {
+    po::options_description options(
+        "ccattest generate --config SITE.json [--challenge HEX]\n\n"
+        "Prints this site's CC info: a token from every configured issuer, bound to the challenge "
+        "(or\n"
+        "to a fresh random one) and to the site's identity, as JSON.\n"
+        "Exit status: 0 generated, 1 an issuer failed, 2 usage or config error.\n\nOptions");
+    options.add_options()("help,h", "show this help")(
+        "config,c", po::value<std::string>()->value_name("FILE"), "the site config")(
+        "plugin-dir", po::value<std::string>()->value_name("DIR"),
+        "resolve bare library names in DIR")("challenge",
+                                             po::value<std::string>()->value_name("HEX"),
+                                             "bind to this challenge (64 hex digits)");
+    return options;
+}
+
+int run_generate(const po::variables_map &values) {
+    const auto site = load_config(values);
+    const auto manager = site_manager(site, false);
+    const auto challenge = challenge_option(values).value_or(ccattest::new_challenge());
+    std::cout << json::serialize(manager->fresh_info(challenge).to_json()) << '\n';
+    return exit_ok;
+}
+
+void require_evidence_options(const po::variables_map &values) {
+    for (const char *option : {"namespace", "evidence"}) {
+        if (values.count(option) == 0) {
+            throw UsageError(std::string("the option '--") + option + "' is required");
+        }
+    }
+}
+
 int run_verify(const po::variables_map &values) {
+    if (values.count("cc-info") != 0) {
+        return run_verify_cc_info(values);
+    }
+    require_evidence_options(values);
     if (values.count("report-data") != 0 && values.count("no-binding") != 0) {
         throw UsageError("--report-data and --no-binding exclude each other");
     }
@@ -456,6 +577,7 @@ po::options_description inspect_options() {
 }
 
 int run_inspect(const po::variables_map &values) {
+    require_evidence_options(values);
     const auto evidence = read_evidence(values["evidence"].as<std::string>());
     const auto authorizer = instance_for(values);
     const auto result = authorizer->inspect(evidence);
@@ -587,8 +709,10 @@ const std::vector<Command> &commands() {
          simulate_options, run_simulate},
         {"plugins", "list the configured plugins and whether each loads", plugins_options,
          run_plugins},
-        {"verify", "verify an evidence file in-process (authenticity, not policy)", verify_options,
-         run_verify},
+        {"generate", "print this site's CC info (tokens bound to a challenge and its identity)",
+         generate_options, run_generate},
+        {"verify", "verify an evidence file, or appraise another site's CC info with this policy",
+         verify_options, run_verify},
         {"inspect", "decode an evidence file and print every field, checking nothing",
          inspect_options, run_inspect},
     };

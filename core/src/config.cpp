@@ -198,6 +198,12 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
     if (const auto *dir = root.if_contains("plugin_dir")) {
         site.plugin_dir = (base / std::string(dir->get_string())).lexically_normal();
     }
+    if (const auto *policy = root.if_contains("policy")) {
+        site.policy = (base / std::string(policy->get_string())).lexically_normal();
+    }
+    if (const auto *state = root.if_contains("state_dir")) {
+        site.state_dir = (base / std::string(state->get_string())).lexically_normal();
+    }
     if (const auto *logging = root.if_contains("logging")) {
         const auto &block = logging->get_object();
         if (const auto *level = block.if_contains("level")) {

@@ -205,6 +205,17 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         }
     }
 
+    // Clients that quit are forgotten: their stored tokens go, and they are no longer registered.
+    if (const auto *quit = root.if_contains("quit")) {
+        for (const auto &site : quit->get_array()) {
+            const std::string name(site.get_string());
+            if (registered.erase(name) != 0) {
+                event("registration", name, "quit; the server forgets its tokens");
+                result.site_state[name] = "quit";
+            }
+        }
+    }
+
     // The job.
     const auto &job = root.at("job").get_object();
     result.job = std::string(job.at("name").get_string());

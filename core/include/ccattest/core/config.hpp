@@ -60,6 +60,8 @@ struct SiteConfig {
     std::string site_name;
     std::string role;                 ///< "server", "client" or "" when unset
     std::filesystem::path plugin_dir; ///< where bare library names resolve
+    std::filesystem::path policy;     ///< the result policy file ("" when unset)
+    std::filesystem::path state_dir;  ///< durable state ("" when unset)
     LoggingConfig logging;
     std::vector<PluginEntry> plugins; ///< site file entries first, then drop-ins by file name
 };
