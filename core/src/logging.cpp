@@ -22,7 +22,9 @@ namespace blog = boost::log;
 
 namespace {
 
-using Logger = blog::sources::severity_channel_logger_mt<LogLevel, std::string>;
+// One logger per thread: the channel (component) is set per record, and a logger shared between
+// threads would change that attribute under records other threads are still writing.
+using Logger = blog::sources::severity_channel_logger<LogLevel, std::string>;
 using Sink = blog::sinks::synchronous_sink<blog::sinks::text_ostream_backend>;
 
 std::mutex sink_mutex;
@@ -85,7 +87,7 @@ void ensure_configured() {
 }
 
 Logger &logger() {
-    static Logger instance;
+    thread_local Logger instance;
     return instance;
 }
 
