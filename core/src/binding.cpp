@@ -90,8 +90,11 @@ ReplayStore::ReplayStore(fs::path file, size_t max_entries)
         consumed += line.size() + 1;
         if (number == 1) {
             if (line != header || !complete) {
-                throw ReplayStoreError(name + ":1: not a ccattest replay store (header \"" + line +
-                                       "\")");
+                std::string message = name;
+                message.append(":1: not a ccattest replay store (header \"")
+                    .append(line)
+                    .append("\")");
+                throw ReplayStoreError(message);
             }
             continue;
         }

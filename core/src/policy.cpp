@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ccattest {
@@ -13,8 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::vector<std::string> operators = {"equals",  "one_of",     "min",     "max",
-                                            "min_tcb", "bits_clear", "bits_set"};
+constexpr std::array<std::string_view, 7> operators = {"equals",  "one_of",     "min",     "max",
+                                                      "min_tcb", "bits_clear", "bits_set"};
 
 std::string text(const json::value &value) {
     std::string out = json::serialize(value);
@@ -75,9 +76,9 @@ Policy Policy::parse(const json::value &document, const std::string &origin) {
             const std::string pointer =
                 "/namespaces/" + json_pointer_token(name) + "/rules/" + std::to_string(index++);
             std::vector<std::string> present;
-            for (const auto &op : operators) {
+            for (const auto op : operators) {
                 if (rule.contains(op)) {
-                    present.push_back(op);
+                    present.emplace_back(op);
                 }
             }
             if (present.size() != 1) {

@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
         } else if (argument.rfind("--vectors=", 0) == 0) {
             vectors = argument.substr(10);
         } else {
-            std::fprintf(stderr, "usage: %s [--seconds=S] [--vectors=DIR]\n", argv[0]);
+            (void)std::fprintf(stderr, "usage: %s [--seconds=S] [--vectors=DIR]\n", argv[0]);
             return 2;
         }
     }
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     const std::span<const uint8_t> message(report.raw.data(), ccattest::snp::signed_size);
     if (!ccattest::common::ecdsa_sha384_verify(key, message, report.signature_r,
                                                report.signature_s)) {
-        std::fprintf(stderr, "the vector's signature does not verify\n");
+        (void)std::fprintf(stderr, "the vector's signature does not verify\n");
         return 1;
     }
 

@@ -5,6 +5,8 @@
 
 #include <ccattest/conformance.hpp>
 
+#include "support/scratch_dir.hpp"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -50,7 +52,8 @@ BOOST_AUTO_TEST_CASE(zoo_plugins_fail_exactly_their_checks) {
 }
 
 BOOST_AUTO_TEST_CASE(runner_reports_and_exit_status) {
-    const std::string reports = "conformance-runner-test";
+    const ccattest::test::ScratchDir scratch;
+    const std::string reports = (scratch.path() / "runner").string();
     const std::string command = std::string(RUNNER) + " --plugin " + ZOO_DIR +
                                 "/libzoo_null_slot.so --junit " + reports + ".xml --json " +
                                 reports + ".json > " + reports + ".txt";

@@ -39,7 +39,7 @@ std::vector<CheckResult> run_isolated(const ccattest::conformance::Options &opti
     if (::pipe(channel) != 0) {
         throw std::runtime_error("pipe failed");
     }
-    std::fflush(nullptr);
+    (void)std::fflush(nullptr);
     const pid_t child = ::fork();
     if (child < 0) {
         throw std::runtime_error("fork failed");
@@ -52,9 +52,9 @@ std::vector<CheckResult> run_isolated(const ccattest::conformance::Options &opti
                 {"id", result.id},
                 {"outcome", ccattest::conformance::outcome_name(result.outcome)},
                 {"detail", result.detail}};
-            std::fprintf(out, "%s\n", json::serialize(line).c_str());
+            (void)std::fprintf(out, "%s\n", json::serialize(line).c_str());
         }
-        std::fclose(out);
+        (void)std::fclose(out);
         std::exit(0); // runs LeakSanitizer in sanitizer builds
     }
     ::close(channel[1]);
@@ -74,7 +74,7 @@ std::vector<CheckResult> run_isolated(const ccattest::conformance::Options &opti
         results.push_back(std::move(result));
     }
     std::free(line);
-    std::fclose(in);
+    (void)std::fclose(in);
     int status = 0;
     ::waitpid(child, &status, 0);
     const auto &all = ccattest::conformance::checks();

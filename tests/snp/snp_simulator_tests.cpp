@@ -42,7 +42,7 @@ Bytes token_of(const ccattest::snp::Evidence &evidence) {
 std::array<uint8_t, 64> data_of(uint8_t seed) {
     std::array<uint8_t, 64> data{};
     for (size_t i = 0; i < data.size(); ++i) {
-        data[i] = static_cast<uint8_t>(seed * 7 + i);
+        data[i] = static_cast<uint8_t>(size_t{seed} * 7 + i);
     }
     return data;
 }

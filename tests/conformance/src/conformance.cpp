@@ -299,7 +299,8 @@ CheckResult needs_table(Session &s) {
 #define REQUIRE_TOKEN(s)                                                                           \
     REQUIRE_INSTANCE(s)                                                                            \
     if (!(s).can_verify()) {                                                                       \
-        return skip("no valid token: " + (s).token_note);                                          \
+        return skip((s).api.verify == nullptr ? std::string("the plugin does not verify")          \
+                                              : "no valid token: " + (s).token_note);              \
     }
 
 CheckResult load_check(Session &s) {
@@ -580,7 +581,7 @@ CheckResult cycles_check(Session &s) {
     return pass("resident memory not judged under AddressSanitizer (quarantine); LeakSanitizer "
                 "checks leaks at exit");
 #endif
-    if (growth > 8 * 1024) {
+    if (growth > long{8} * 1024) {
         return fail("resident memory grew by " + std::to_string(growth) + " KiB over 1000 cycles");
     }
     if (s.host.live_allocations.load() != allocations_before) {
@@ -842,7 +843,7 @@ CheckResult huge_input_check(Session &s) {
     if (seconds > 5.0) {
         return fail("refusing a 16 MiB input took " + std::to_string(seconds) + " s");
     }
-    if (growth > 64 * 1024) {
+    if (growth > long{64} * 1024) {
         return fail("refusing a 16 MiB input raised peak memory by " + std::to_string(growth) +
                     " KiB");
     }
