@@ -140,6 +140,53 @@ inline ccattest_status negotiate(const ccattest_host_api *host, uint16_t plugin_
     return CCATTEST_OK;
 }
 
+/// The whole entry of a plugin with one static table that speaks minors 0 to table.abi_minor:
+/// negotiates, keeps the host table (valid until unload, R9) and answers with the table.
+inline ccattest_status answer_entry(const ccattest_host_api *host, const ccattest_plugin_api &table,
+                                    const ccattest_host_api *&kept_host,
+                                    const ccattest_plugin_api **out_api, char *error_message,
+                                    size_t error_message_size) noexcept {
+    if (out_api == nullptr) {
+        write_error(error_message, error_message_size, "out_api is NULL");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    *out_api = nullptr;
+    uint16_t minor = 0;
+    const ccattest_status status =
+        negotiate(host, 0, table.abi_minor, minor, error_message, error_message_size);
+    if (status != CCATTEST_OK) {
+        return status;
+    }
+    kept_host = host;
+    *out_api = &table;
+    return CCATTEST_OK;
+}
+
+/// Argument checks every generate and verify starts with (R5): anything missing or a struct too
+/// small for ABI 1.0 throws failure(CCATTEST_E_INVALID_ARGUMENT); the output is cleared.
+inline void check_generate_args(const ccattest_instance *instance,
+                                const ccattest_generate_args *args, ccattest_buffer *out) {
+    if (instance == nullptr || args == nullptr || out == nullptr ||
+        args->struct_size < CCATTEST_GENERATE_ARGS_SIZE_1_0 || args->report_data == nullptr) {
+        throw failure(CCATTEST_E_INVALID_ARGUMENT,
+                      "instance, args, report_data and the output buffer are required");
+    }
+    out->data = nullptr;
+    out->size = 0;
+}
+
+inline void check_verify_args(const ccattest_instance *instance, const ccattest_verify_args *args,
+                              ccattest_buffer *out) {
+    if (instance == nullptr || args == nullptr || out == nullptr ||
+        args->struct_size < CCATTEST_VERIFY_ARGS_SIZE_1_0 || args->token == nullptr ||
+        args->token_size == 0) {
+        throw failure(CCATTEST_E_INVALID_ARGUMENT,
+                      "instance, args, a non-empty token and the output buffer are required");
+    }
+    out->data = nullptr;
+    out->size = 0;
+}
+
 /// Sends a log line through the host (R7); a no-op when host is NULL.
 inline void log(const ccattest_host_api *host, uint32_t level,
                 const std::string &message) noexcept {

@@ -238,13 +238,7 @@ ccattest_status snp_generate(ccattest_instance *handle, const ccattest_generate_
                              ccattest_buffer *out_token, char *error_message,
                              size_t error_message_size) {
     return ccattest::sdk::guard(error_message, error_message_size, [&] {
-        if (handle == nullptr || args == nullptr || out_token == nullptr ||
-            args->struct_size < CCATTEST_GENERATE_ARGS_SIZE_1_0 || args->report_data == nullptr) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT,
-                          "instance, args, report_data and out_token are required");
-        }
-        out_token->data = nullptr;
-        out_token->size = 0;
+        ccattest::sdk::check_generate_args(handle, args, out_token);
         const auto &instance = *reinterpret_cast<const Instance *>(handle);
         const std::span<const uint8_t, 64> report_data(args->report_data, 64);
         const std::string token =
@@ -258,14 +252,7 @@ ccattest_status snp_verify(ccattest_instance *handle, const ccattest_verify_args
                            ccattest_buffer *out_claims, char *error_message,
                            size_t error_message_size) {
     return ccattest::sdk::guard(error_message, error_message_size, [&] {
-        if (handle == nullptr || args == nullptr || out_claims == nullptr ||
-            args->struct_size < CCATTEST_VERIFY_ARGS_SIZE_1_0 || args->token == nullptr ||
-            args->token_size == 0) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT,
-                          "instance, args, token and out_claims are required");
-        }
-        out_claims->data = nullptr;
-        out_claims->size = 0;
+        ccattest::sdk::check_verify_args(handle, args, out_claims);
         const auto &instance = *reinterpret_cast<const Instance *>(handle);
         const auto claims =
             instance.verifier->verify({args->token, args->token_size},
@@ -327,18 +314,6 @@ const ccattest_plugin_api plugin_table = {
 extern "C" CCATTEST_EXPORT ccattest_status
 ccattest_authorizer_entry(const ccattest_host_api *host_api, const ccattest_plugin_api **out_api,
                           char *error_message, size_t error_message_size) {
-    if (out_api == nullptr) {
-        ccattest::sdk::write_error(error_message, error_message_size, "out_api is NULL");
-        return CCATTEST_E_INVALID_ARGUMENT;
-    }
-    *out_api = nullptr;
-    uint16_t minor = 0;
-    const ccattest_status status = ccattest::sdk::negotiate(host_api, 0, CCATTEST_ABI_MINOR, minor,
-                                                            error_message, error_message_size);
-    if (status != CCATTEST_OK) {
-        return status;
-    }
-    host = host_api;
-    *out_api = &plugin_table;
-    return CCATTEST_OK;
+    return ccattest::sdk::answer_entry(host_api, plugin_table, host, out_api, error_message,
+                                       error_message_size);
 }
