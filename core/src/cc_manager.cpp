@@ -17,44 +17,10 @@
 namespace ccattest {
 namespace json = boost::json;
 
-namespace {
-
-std::string base64(const std::vector<uint8_t> &data) {
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), data.data(),
-                                       static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(length));
-    return out;
-}
-
-std::optional<std::vector<uint8_t>> unbase64(std::string_view text) {
-    if (text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    std::vector<uint8_t> out(3 * (text.size() / 4));
-    const int length =
-        EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
-                        static_cast<int>(text.size()));
-    if (length < 0) {
-        return std::nullopt;
-    }
-    size_t padding = 0;
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 2; --i) {
-        ++padding;
-    }
-    out.resize(static_cast<size_t>(length) - padding);
-    if (base64(out) != text) {
-        return std::nullopt;
-    }
-    return out;
-}
-
-} // namespace
-
 json::value CcInfo::to_json() const {
     json::object tokens_out;
     for (const auto &[ns, token] : tokens) {
-        tokens_out[ns] = base64(token);
+        tokens_out[ns] = to_base64(token);
     }
     return json::object{{"site", site},
                         {"issued_at", issued_at},
@@ -86,7 +52,7 @@ CcInfo CcInfo::from_json(const json::value &value) {
     }
     std::copy(challenge_bytes->begin(), challenge_bytes->end(), info.challenge.begin());
     for (const auto &[ns, token] : tokens->get_object()) {
-        const auto bytes = token.is_string() ? unbase64(token.get_string()) : std::nullopt;
+        const auto bytes = token.is_string() ? from_base64(token.get_string()) : std::nullopt;
         if (!bytes || bytes->empty()) {
             throw bad("token of " + std::string(ns) + " is not base64");
         }

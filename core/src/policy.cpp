@@ -15,7 +15,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::array<std::string_view, 7> operators = {"equals",  "one_of",     "min",     "max",
-                                                      "min_tcb", "bits_clear", "bits_set"};
+                                                       "min_tcb", "bits_clear", "bits_set"};
 
 std::string text(const json::value &value) {
     std::string out = json::serialize(value);

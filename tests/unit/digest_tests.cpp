@@ -16,6 +16,16 @@ BOOST_AUTO_TEST_CASE(hex_round_trip_and_rejects) {
     BOOST_TEST(ccattest::from_hex("")->empty());
 }
 
+BOOST_AUTO_TEST_CASE(base64_is_canonical_only) {
+    const std::vector<uint8_t> bytes = {'f', 'o', 'o', 'b'};
+    BOOST_TEST(ccattest::to_base64(bytes) == "Zm9vYg==");
+    BOOST_TEST(*ccattest::from_base64("Zm9vYg==") == bytes, boost::test_tools::per_element());
+    BOOST_TEST(!ccattest::from_base64("Zm9vYh==").has_value()); // same bytes, non-zero padding bits
+    BOOST_TEST(!ccattest::from_base64("Zm9vYg=").has_value());
+    BOOST_TEST(!ccattest::from_base64("Zm9v!g==").has_value());
+    BOOST_TEST(ccattest::from_base64("")->empty());
+}
+
 BOOST_AUTO_TEST_CASE(sha256_of_a_file_matches_the_known_digest) {
     FILE *file = std::tmpfile();
     BOOST_REQUIRE(file != nullptr);
