@@ -410,45 +410,59 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         return result;
     }
 
-    // Periodic re-verification of the running job.
+    // Periodic re-verification of the running job, every check_frequency seconds.
     if (const auto *check = root.if_contains("periodic_check");
         check != nullptr && result.status == "dispatched") {
         const auto &c = check->get_object();
-        elapsed += c.at("after_seconds").to_number<int64_t>();
-        if (const auto *degrade = c.if_contains("degrade")) {
-            const std::string name(degrade->get_string());
-            if (sites.count(name) != 0) {
-                SiteSpec changed = sites.at(name).spec;
-                changed.hardware["debug"] = true;
-                sites.at(name).manager = start_site(changed, options, clock);
-                event("check", name, "its VM was relaunched with debugging allowed");
+        const int64_t frequency = c.at("check_frequency").to_number<int64_t>();
+        const int64_t checks = c.contains("checks") ? c.at("checks").to_number<int64_t>() : 1;
+        const int64_t degrade_at = c.contains("degrade_before_check")
+                                       ? c.at("degrade_before_check").to_number<int64_t>()
+                                       : 1;
+        const std::string reaction =
+            c.contains("reaction") ? std::string(c.at("reaction").get_string()) : "stop_job";
+        for (int64_t round = 1; round <= checks && result.status == "dispatched"; ++round) {
+            elapsed += frequency;
+            if (const auto *degrade = c.if_contains("degrade");
+                degrade != nullptr && round == degrade_at) {
+                const std::string name(degrade->get_string());
+                if (sites.count(name) != 0) {
+                    SiteSpec changed = sites.at(name).spec;
+                    changed.hardware["debug"] = true;
+                    sites.at(name).manager = start_site(changed, options, clock);
+                    event("check", name, "its VM was relaunched with debugging allowed");
+                }
             }
-        }
-        const Challenge challenge = new_challenge();
-        std::vector<std::string> failing;
-        for (const auto &name : result.participants) {
-            const CcInfo info = transmit(sites.at(name).manager->fresh_info(challenge));
-            const Verdict verdict = server.appraise(info, name, "client", challenge, false);
-            if (!verdict.accepted) {
-                failing.push_back(name);
-                event("check", name,
-                      "periodic re-verification FAILED: " + join(verdict.reasons, "; "));
-            } else {
-                event("check", name, "periodic re-verification passed");
+            const Challenge challenge = new_challenge();
+            std::vector<CCManager::Submission> submissions;
+            for (const auto &name : result.participants) {
+                submissions.push_back({transmit(sites.at(name).manager->fresh_info(challenge)),
+                                       name, "client", challenge, false});
             }
-        }
-        if (!failing.empty()) {
-            const std::string reaction =
-                c.contains("reaction") ? std::string(c.at("reaction").get_string()) : "stop_job";
-            result.status = "stopped";
-            result.reason = "periodic re-verification failed for " + join(failing) +
-                            (reaction == "shutdown" ? "; the failing site(s) shut down"
-                                                    : "; the job is stopped");
-            for (const auto &name : failing) {
-                result.site_state[name] =
-                    reaction == "shutdown" ? "shut down" : "failed re-verification";
+            const auto verdicts = server.appraise_all(submissions);
+            std::vector<std::string> failing;
+            for (size_t i = 0; i < submissions.size(); ++i) {
+                const std::string &name = submissions[i].site;
+                if (verdicts[i].accepted) {
+                    event("check", name, "re-verification " + std::to_string(round) + " passed");
+                } else {
+                    failing.push_back(name);
+                    event("check", name,
+                          "re-verification " + std::to_string(round) +
+                              " FAILED: " + join(verdicts[i].reasons, "; "));
+                }
             }
-            event("check", server_spec.name, result.reason);
+            if (!failing.empty()) {
+                result.status = "stopped";
+                result.reason = "periodic re-verification failed for " + join(failing) +
+                                (reaction == "shutdown" ? "; the failing site(s) shut down"
+                                                        : "; the job is stopped");
+                for (const auto &name : failing) {
+                    result.site_state[name] =
+                        reaction == "shutdown" ? "shut down" : "failed re-verification";
+                }
+                event("check", server_spec.name, result.reason);
+            }
         }
     }
     finish_expectation();

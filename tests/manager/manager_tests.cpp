@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(every_shipped_scenario_meets_its_expectation) {
             files.push_back(entry.path());
         }
     }
-    BOOST_TEST(files.size() >= 9u);
+    BOOST_TEST(files.size() >= 11u);
     for (const auto &file : files) {
         BOOST_TEST_CONTEXT(file.filename().string()) {
             ccattest::FederationOptions options;
