@@ -283,9 +283,7 @@ Target find_target(const po::variables_map &values) {
             if (!entry.enabled) {
                 continue;
             }
-            const fs::path path = fs::path(entry.library).is_absolute()
-                                      ? fs::path(entry.library)
-                                      : site.plugin_dir / entry.library;
+            const fs::path path = ccattest::resolve_library(entry, site.plugin_dir);
             auto library = ccattest::PluginLibrary::open({entry.label, path, entry.sha256});
             if (library->api().namespace_id == namespace_id) {
                 return {library, entry.config, entry.origin_file};

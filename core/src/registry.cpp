@@ -14,8 +14,6 @@ std::string_view state_name(PluginRecord::State state) {
     return "refused";
 }
 
-namespace {
-
 fs::path resolve_library(const PluginEntry &entry, const fs::path &plugin_dir) {
     fs::path library(entry.library);
     if (library.is_absolute()) {
@@ -27,8 +25,6 @@ fs::path resolve_library(const PluginEntry &entry, const fs::path &plugin_dir) {
     }
     return plugin_dir / library;
 }
-
-} // namespace
 
 Registry::Registry(const SiteConfig &config) {
     for (const auto &entry : config.plugins) {

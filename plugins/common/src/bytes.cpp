@@ -21,27 +21,26 @@ uint8_t ByteReader::u8(size_t offset, std::string_view field) const {
     return bytes(offset, 1, field)[0];
 }
 
+namespace {
+template <typename T> T little_endian(std::span<const uint8_t> bytes) {
+    T value = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) {
+        value = static_cast<T>(value | (static_cast<T>(bytes[i]) << (8 * i)));
+    }
+    return value;
+}
+} // namespace
+
 uint16_t ByteReader::u16(size_t offset, std::string_view field) const {
-    const auto b = bytes(offset, 2, field);
-    return static_cast<uint16_t>(b[0] | (b[1] << 8U));
+    return little_endian<uint16_t>(bytes(offset, 2, field));
 }
 
 uint32_t ByteReader::u32(size_t offset, std::string_view field) const {
-    const auto b = bytes(offset, 4, field);
-    uint32_t value = 0;
-    for (size_t i = 0; i < 4; ++i) {
-        value |= static_cast<uint32_t>(b[i]) << (8 * i);
-    }
-    return value;
+    return little_endian<uint32_t>(bytes(offset, 4, field));
 }
 
 uint64_t ByteReader::u64(size_t offset, std::string_view field) const {
-    const auto b = bytes(offset, 8, field);
-    uint64_t value = 0;
-    for (size_t i = 0; i < 8; ++i) {
-        value |= static_cast<uint64_t>(b[i]) << (8 * i);
-    }
-    return value;
+    return little_endian<uint64_t>(bytes(offset, 8, field));
 }
 
 bool ByteReader::all_zero(size_t offset, size_t length, std::string_view field) const {

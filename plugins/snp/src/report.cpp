@@ -124,6 +124,12 @@ uint64_t encode_tcb(const Tcb &tcb, Product product) {
     return at(tcb.bootloader, 0) | at(tcb.tee, 1) | at(tcb.snp, 6) | at(tcb.microcode, 7);
 }
 
+std::string tcb_hex(uint64_t raw) {
+    char text[17];
+    (void)std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(raw));
+    return text;
+}
+
 boost::json::object tcb_claims(const Tcb &tcb) {
     boost::json::object out{{"bootloader", tcb.bootloader},
                             {"tee", tcb.tee},

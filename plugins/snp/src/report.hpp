@@ -41,6 +41,8 @@ struct Tcb {
 Tcb decode_tcb(uint64_t raw, Product product);
 uint64_t encode_tcb(const Tcb &tcb, Product product);
 boost::json::object tcb_claims(const Tcb &tcb);
+/// A raw TCB_VERSION as 16 hex digits (how the collateral folder and the simulator name files).
+std::string tcb_hex(uint64_t raw);
 
 /// Every field of a report, copied out of the raw bytes (kept alongside for the signature).
 struct Report {

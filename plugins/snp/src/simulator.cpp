@@ -38,19 +38,13 @@ std::array<uint8_t, 3> cpuid_of(Product product) {
     return {0x19, 0x01, 0x01};
 }
 
-std::string tcb_name(uint64_t tcb) {
-    char text[17];
-    (void)std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(tcb));
-    return text;
-}
-
 // The VCEK (or VLEK) for a TCB, issued by the simulated ASK (ASVK), with AMD's extensions.
 Certificate signing_certificate(const SimulatorState &state, Product product, SigningKey kind,
                                 const Tcb &tcb, const Bytes &chip_id) {
     const std::string title(product_title(product));
     const std::string base = std::string(product_name(product)) + "_" +
                              std::string(signing_key_name(kind)) + "_" +
-                             tcb_name(encode_tcb(tcb, product));
+                             tcb_hex(encode_tcb(tcb, product));
     if (auto existing = state.certificate(base)) {
         return *existing;
     }

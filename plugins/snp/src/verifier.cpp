@@ -114,12 +114,6 @@ std::optional<Bytes> read_optional(const fs::path &stem) {
     return std::nullopt;
 }
 
-std::string tcb_key(uint64_t tcb) {
-    char text[17];
-    (void)std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(tcb));
-    return text;
-}
-
 } // namespace
 
 struct Verifier::ChainResult {
@@ -188,6 +182,11 @@ Product Verifier::decide_product(const Report &report, const LeafPtr &leaf) cons
     return *product;
 }
 
+std::optional<Product> Verifier::stated_product(const Report &report) const {
+    const auto from_report = report_product(report);
+    return from_report ? from_report : config_.product;
+}
+
 Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> der, const char *what) const {
     std::array<uint8_t, 32> digest{};
     unsigned int length = 0;
@@ -246,7 +245,7 @@ Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evid
         } else {
             const size_t id_size = *product == Product::turin ? 8 : 64;
             data = read_optional(base / "vcek" / to_hex(std::span(report.chip_id.data(), id_size)) /
-                                 tcb_key(report.reported_tcb));
+                                 tcb_hex(report.reported_tcb));
         }
         if (data) {
             return leaf_of(*data, want_vlek ? "collateral VLEK" : "collateral VCEK");
@@ -348,8 +347,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     }
     const char *kind_name = report.signing_key == SigningKey::vlek ? "VLEK" : "VCEK";
 
-    const std::optional<Product> stated =
-        report_product(report) ? report_product(report) : config_.product;
+    const std::optional<Product> stated = stated_product(report);
     const auto leaf = find_leaf(report, evidence, stated);
     if (leaf == nullptr) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
@@ -427,7 +425,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
 boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
     const Evidence evidence = decode_token(token);
     const Report report = parse_report(evidence.report);
-    const auto stated = report_product(report) ? report_product(report) : config_.product;
+    const std::optional<Product> stated = stated_product(report);
     LeafPtr leaf;
     try {
         leaf = find_leaf(report, evidence, stated);

@@ -57,6 +57,8 @@ private:
     struct ChainResult;
     using LeafPtr = std::shared_ptr<const Leaf>;
 
+    /// The product a report states (CPUID, v3+), else the configured one.
+    std::optional<Product> stated_product(const Report &report) const;
     LeafPtr leaf_of(std::span<const uint8_t> der, const char *what) const;
     Product decide_product(const Report &report, const LeafPtr &leaf) const;
     LeafPtr find_leaf(const Report &report, const Evidence &evidence,

@@ -27,6 +27,11 @@ struct PluginRecord {
 
 std::string_view state_name(PluginRecord::State state);
 
+/// Where a configured library is: its absolute path, or its bare name in plugin_dir. Throws
+/// LoadError when a bare name has no plugin_dir to resolve in.
+std::filesystem::path resolve_library(const PluginEntry &entry,
+                                      const std::filesystem::path &plugin_dir);
+
 class Registry {
 public:
     /// Loads every enabled plugin of the config, in order. Never throws for a plugin's failure:
