@@ -12,8 +12,10 @@
 #include "ccattest/core/digest.hpp"
 
 #include <ccattest/authorizer.hpp>
+#include <ccattest/common/files.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -31,6 +33,8 @@ namespace fs = std::filesystem;
 constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
+constexpr size_t max_cc_info_size = size_t{16} << 20U;  // tokens of every platform, base64
+constexpr size_t max_evidence_size = size_t{16} << 20U; // far above any platform's evidence
 
 class UsageError : public std::runtime_error {
 public:
@@ -237,7 +241,13 @@ int64_t parse_time(const std::string &text) {
     if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
             return std::isdigit(static_cast<unsigned char>(c)) != 0;
         })) {
-        return std::stoll(text);
+        int64_t seconds = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error != std::errc() || end != text.data() + text.size()) {
+            throw UsageError("--at: \"" + text +
+                             "\" is out of range: seconds since the epoch must fit in 64 bits");
+        }
+        return seconds;
     }
     std::tm parts{};
     std::istringstream in(text);
@@ -250,16 +260,27 @@ int64_t parse_time(const std::string &text) {
         throw UsageError("--at: \"" + text +
                          "\" is not an RFC 3339 UTC time like 2024-05-01T12:00:00Z, nor seconds");
     }
-    return static_cast<int64_t>(timegm(&parts));
+    // timegm quietly turns 2023-02-31 into 2023-03-03: a date that does not come back unchanged
+    // does not exist.
+    const std::tm given = parts;
+    const time_t seconds = timegm(&parts);
+    std::tm back{};
+    if (gmtime_r(&seconds, &back) == nullptr || back.tm_year != given.tm_year ||
+        back.tm_mon != given.tm_mon || back.tm_mday != given.tm_mday ||
+        back.tm_hour != given.tm_hour || back.tm_min != given.tm_min ||
+        back.tm_sec != given.tm_sec) {
+        throw UsageError("--at: \"" + text + "\" is not a date and time that exists");
+    }
+    return static_cast<int64_t>(seconds);
 }
 
 std::vector<uint8_t> read_evidence(const std::string &file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw UsageError("--evidence: cannot read " + file);
+    std::vector<uint8_t> data;
+    try {
+        data = ccattest::common::read_file(file, max_evidence_size);
+    } catch (const std::exception &e) {
+        throw UsageError(std::string("--evidence: ") + e.what());
     }
-    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
     if (data.empty()) {
         throw UsageError("--evidence: " + file + " is empty");
     }
@@ -283,8 +304,21 @@ Target find_target(const po::variables_map &values) {
             if (!entry.enabled) {
                 continue;
             }
-            const fs::path path = ccattest::resolve_library(entry, site.plugin_dir);
-            auto library = ccattest::PluginLibrary::open({entry.label, path, entry.sha256});
+            // As at start-up: a critical plugin that fails stops here, an optional one is
+            // skipped with its reason and the plugins after it still count.
+            std::shared_ptr<ccattest::PluginLibrary> library;
+            try {
+                const fs::path path = ccattest::resolve_library(entry, site.plugin_dir);
+                library = ccattest::PluginLibrary::open({entry.label, path, entry.sha256});
+            } catch (const ccattest::LoadError &e) {
+                if (entry.critical) {
+                    throw std::runtime_error("critical plugin '" + entry.label +
+                                             "' failed: " + e.what());
+                }
+                std::cerr << "ccattest: skipped optional plugin '" << entry.label
+                          << "': " << e.what() << '\n';
+                continue;
+            }
             if (library->api().namespace_id == namespace_id) {
                 return {library, entry.config, entry.origin_file};
             }
@@ -433,14 +467,25 @@ std::optional<ccattest::Challenge> challenge_option(const po::variables_map &val
     return challenge;
 }
 
+// CC info comes from another site: read it bounded, parse it strictly, and call what is wrong
+// malformed evidence, not a configuration error.
+ccattest::CcInfo read_cc_info(const std::string &file) {
+    std::string text;
+    try {
+        text = ccattest::common::read_text_file(file, max_cc_info_size);
+    } catch (const std::exception &e) {
+        throw ccattest::MalformedEvidence(e.what());
+    }
+    return ccattest::CcInfo::from_text(text, file);
+}
+
 int run_verify_cc_info(const po::variables_map &values) {
     if (values.count("config") == 0) {
         throw UsageError("--cc-info needs --config: the site whose policy appraises it");
     }
     const auto site = load_config(values);
     const auto manager = site_manager(site, true);
-    const auto info =
-        ccattest::CcInfo::from_json(ccattest::read_json_file(values["cc-info"].as<std::string>()));
+    const auto info = read_cc_info(values["cc-info"].as<std::string>());
     const std::string identity =
         values.count("identity") != 0 ? values["identity"].as<std::string>() : info.site;
     const auto challenge = challenge_option(values);
@@ -785,6 +830,9 @@ int main(int argc, char **argv) {
     } catch (const UsageError &e) {
         std::cerr << "ccattest: " << e.what() << '\n';
         return exit_usage;
+    } catch (const ccattest::MalformedEvidence &e) {
+        std::cerr << "ccattest: malformed CC info: " << e.what() << '\n';
+        return exit_failed;
     } catch (const ccattest::ConfigError &e) {
         std::cerr << "ccattest: configuration error:\n";
         for (const auto &problem : e.problems()) {

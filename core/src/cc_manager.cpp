@@ -5,11 +5,9 @@
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
+#include <ccattest/common/json.hpp>
 
 #include <boost/json.hpp>
-
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <atomic>
 #include <thread>
@@ -29,11 +27,17 @@ json::value CcInfo::to_json() const {
 }
 
 CcInfo CcInfo::from_json(const json::value &value) {
-    auto bad = [](const std::string &what) { return ConfigError({"cc info: " + what}); };
+    auto bad = [](const std::string &what) { return MalformedEvidence("cc info: " + what); };
     if (!value.is_object()) {
         throw bad("not a JSON object");
     }
     const auto &object = value.get_object();
+    for (const auto &member : object) {
+        const std::string_view key = member.key();
+        if (key != "site" && key != "issued_at" && key != "challenge" && key != "tokens") {
+            throw bad("unknown member \"" + std::string(key) + "\"");
+        }
+    }
     CcInfo info;
     const auto *site = object.if_contains("site");
     const auto *issued = object.if_contains("issued_at");
@@ -45,20 +49,42 @@ CcInfo CcInfo::from_json(const json::value &value) {
         throw bad("needs site (string), issued_at (integer), challenge (hex) and tokens (object)");
     }
     info.site = std::string(site->get_string());
+    if (info.site.empty()) {
+        throw bad("site is empty");
+    }
     info.issued_at = issued->get_int64();
+    if (info.issued_at < 0 || info.issued_at > max_issued_at) {
+        throw bad("issued_at " + std::to_string(info.issued_at) + " is outside 0.." +
+                  std::to_string(max_issued_at));
+    }
     const auto challenge_bytes = from_hex(challenge->get_string());
-    if (!challenge_bytes || challenge_bytes->size() != info.challenge.size()) {
-        throw bad("challenge is not 32 bytes of hex");
+    if (!challenge_bytes || challenge_bytes->size() != info.challenge.size() ||
+        to_hex(*challenge_bytes) != challenge->get_string()) {
+        throw bad("challenge is not 64 lower-case hex digits");
     }
     std::copy(challenge_bytes->begin(), challenge_bytes->end(), info.challenge.begin());
     for (const auto &[ns, token] : tokens->get_object()) {
         const auto bytes = token.is_string() ? from_base64(token.get_string()) : std::nullopt;
         if (!bytes || bytes->empty()) {
-            throw bad("token of " + std::string(ns) + " is not base64");
+            throw bad("token of " + std::string(ns) + " is not canonical base64");
         }
         info.tokens.emplace(std::string(ns), *bytes);
     }
     return info;
+}
+
+CcInfo CcInfo::from_text(std::string_view text, const std::string &origin) {
+    json::value document;
+    try {
+        document = common::parse_json(text);
+    } catch (const std::exception &e) {
+        throw MalformedEvidence(origin + ": " + e.what());
+    }
+    try {
+        return from_json(document);
+    } catch (const MalformedEvidence &e) {
+        throw MalformedEvidence(origin + ": " + e.what());
+    }
 }
 
 CCManager::CCManager(std::shared_ptr<Registry> registry, Policy policy, ManagerSettings settings,
@@ -66,7 +92,8 @@ CCManager::CCManager(std::shared_ptr<Registry> registry, Policy policy, ManagerS
     : registry_(std::move(registry)), policy_(std::move(policy)), settings_(std::move(settings)),
       clock_(std::move(clock)) {
     if (!settings_.state_dir.empty()) {
-        replay_ = std::make_unique<ReplayStore>(settings_.state_dir / "replay.log");
+        replay_ = std::make_unique<ReplayStore>(settings_.state_dir / "replay.log",
+                                                settings_.replay_limits);
     }
 }
 
@@ -79,7 +106,8 @@ CcInfo CCManager::generate(const Challenge &challenge) {
         return info;
     }
     const ReportData report_data = report_data_for(
-        challenge, site_identity(settings_.site, settings_.tls_key_sha256.value_or("")));
+        challenge, site_identity(settings_.site, settings_.tls_key_sha256.value_or("")),
+        info.issued_at);
     for (const auto &record : registry_->plugins()) {
         if (!record.authorizer ||
             (record.authorizer->library().api().capabilities & CCATTEST_CAP_GENERATE) == 0) {
@@ -128,6 +156,112 @@ CcInfo CCManager::fresh_info(const Challenge &challenge) {
     return generate(challenge);
 }
 
+namespace {
+
+// a - b, or nullopt when it does not fit (times and bounds come from outside).
+std::optional<int64_t> checked_sub(int64_t a, int64_t b) {
+    int64_t out = 0;
+    return __builtin_sub_overflow(a, b, &out) ? std::nullopt : std::optional<int64_t>(out);
+}
+
+std::optional<int64_t> checked_add(int64_t a, int64_t b) {
+    int64_t out = 0;
+    return __builtin_add_overflow(a, b, &out) ? std::nullopt : std::optional<int64_t>(out);
+}
+
+// The plugin's evidence_digest claim (authorizer.h: 64 lower-case hex, SHA-256 of the signed
+// evidence), or nullopt.
+std::optional<Digest> evidence_digest_of(const json::object &claims) {
+    const auto *claim = claims.if_contains("evidence_digest");
+    if (claim == nullptr || !claim->is_string()) {
+        return std::nullopt;
+    }
+    const auto bytes = from_hex(claim->get_string());
+    if (!bytes || bytes->size() != 32 || to_hex(*bytes) != claim->get_string()) {
+        return std::nullopt;
+    }
+    Digest digest{};
+    std::copy(bytes->begin(), bytes->end(), digest.begin());
+    return digest;
+}
+
+} // namespace
+
+size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
+                                 const CcInfo &info, const std::string &site,
+                                 const ReportData &expected, bool replay, int64_t now,
+                                 Verdict &verdict) {
+    auto refuse = [&](const std::string &reason) {
+        verdict.reasons.push_back(site + ": " + ns + ": " + reason);
+        return size_t{0};
+    };
+    if (!policy_.knows(ns)) {
+        return refuse("namespace not in this site's policy");
+    }
+    const int64_t expiration =
+        policy_.token_expiration(ns).value_or(settings_.default_token_expiration);
+    const auto age = checked_sub(now, info.issued_at);
+    if (!age) {
+        return refuse("issue time " + std::to_string(info.issued_at) + " is out of range");
+    }
+    if (*age > expiration) {
+        return refuse("token issued " + std::to_string(*age) +
+                      " s ago is older than token_expiration " + std::to_string(expiration) + " s");
+    }
+    if (*age < -max_clock_skew) {
+        return refuse("token is issued " + std::to_string(-*age) + " s in the future (more than " +
+                      std::to_string(max_clock_skew) + " s of clock skew)");
+    }
+    const auto authorizer = registry_->find(ns);
+    if (!authorizer) {
+        return refuse("no plugin here verifies this namespace");
+    }
+    const auto result = authorizer->verify(token, std::span<const uint8_t, 64>(expected), now);
+    if (!result.ok()) {
+        return refuse(std::string(sdk::status_name(result.status)) + ": " + result.message);
+    }
+    json::object claims;
+    try {
+        auto document = common::parse_json(std::string_view(
+            reinterpret_cast<const char *>(result.output.data()), result.output.size()));
+        if (!document.is_object()) {
+            return refuse("plugin returned claims that are not a JSON object");
+        }
+        claims = std::move(document.get_object());
+    } catch (const std::exception &e) {
+        return refuse(std::string("plugin returned malformed claims: ") + e.what());
+    }
+    const auto evidence_digest = evidence_digest_of(claims);
+    if (!evidence_digest) {
+        return refuse("plugin returned no evidence_digest claim (64 lower-case hex), which "
+                      "authorizer.h requires of verify");
+    }
+    const auto appraisal = policy_.appraise(site, ns, claims);
+    for (const auto &failure : appraisal.failures) {
+        verdict.reasons.push_back(failure.message());
+    }
+    if (replay && replay_) {
+        // Kept for the whole window in which the evidence could be accepted again, from this
+        // verifier's clock and bounds only.
+        const auto keep_until = checked_add(now, max_clock_skew + expiration);
+        if (!keep_until) {
+            return refuse("token_expiration " + std::to_string(expiration) + " s is out of range");
+        }
+        switch (
+            replay_->check_and_record(replay_key(ns, *evidence_digest), site, *keep_until, now)) {
+        case ReplayStore::Outcome::recorded: break;
+        case ReplayStore::Outcome::replayed:
+            return appraisal.failures.size() + refuse("evidence was presented before (replay)");
+        case ReplayStore::Outcome::site_quota_exceeded:
+            return appraisal.failures.size() +
+                   refuse("this site already holds the most live replay records a site may (" +
+                          std::to_string(settings_.replay_limits.max_per_site) + ")");
+        }
+    }
+    verdict.claims.emplace(ns, std::move(claims));
+    return appraisal.failures.size();
+}
+
 Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated_site,
                             const std::string &role,
                             const std::optional<Challenge> &expected_challenge, bool replay) {
@@ -143,57 +277,21 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
     if (expected_challenge && info.challenge != *expected_challenge) {
         refuse("evidence is bound to another challenge than the one issued");
     }
-    const int64_t now = clock_();
+    if (info.issued_at < 0 || info.issued_at > max_issued_at) {
+        refuse("issue time " + std::to_string(info.issued_at) + " is out of range");
+    }
     for (const auto &ns : policy_.required_namespaces(authenticated_site, role)) {
         if (info.tokens.count(ns) == 0) {
             refuse("required namespace " + ns + " is missing");
         }
     }
     size_t policy_failures = 0;
-    const ReportData expected = report_data_for(info.challenge, site_identity(authenticated_site));
+    const int64_t now = clock_();
+    const ReportData expected =
+        report_data_for(info.challenge, site_identity(authenticated_site), info.issued_at);
     for (const auto &[ns, token] : info.tokens) {
-        if (!policy_.knows(ns)) {
-            refuse(ns + ": namespace not in this site's policy");
-            continue;
-        }
-        const int64_t expiration =
-            policy_.token_expiration(ns).value_or(settings_.default_token_expiration);
-        if (now - info.issued_at > expiration) {
-            refuse(ns + ": token issued " + std::to_string(now - info.issued_at) +
-                   " s ago is older than token_expiration " + std::to_string(expiration) + " s");
-            continue;
-        }
-        if (info.issued_at > now + 300) {
-            refuse(ns + ": token is issued in the future");
-            continue;
-        }
-        const auto authorizer = registry_->find(ns);
-        if (!authorizer) {
-            refuse(ns + ": no plugin here verifies this namespace");
-            continue;
-        }
-        const auto result = authorizer->verify(token, std::span<const uint8_t, 64>(expected), now);
-        if (!result.ok()) {
-            refuse(ns + ": " + sdk::status_name(result.status) + ": " + result.message);
-            continue;
-        }
-        const auto claims =
-            json::parse(std::string(result.output.begin(), result.output.end())).as_object();
-        const auto appraisal = policy_.appraise(authenticated_site, ns, claims);
-        for (const auto &failure : appraisal.failures) {
-            verdict.reasons.push_back(failure.message());
-        }
-        policy_failures += appraisal.failures.size();
-        if (replay && replay_) {
-            std::array<uint8_t, 32> digest{};
-            SHA256(token.data(), token.size(), digest.data());
-            const std::lock_guard lock(replay_mutex_);
-            if (!replay_->check_and_record(digest, info.issued_at + expiration, now)) {
-                refuse(ns + ": token was presented before (replay)");
-                continue;
-            }
-        }
-        verdict.claims.emplace(ns, claims);
+        policy_failures +=
+            appraise_token(ns, token, info, authenticated_site, expected, replay, now, verdict);
     }
     verdict.accepted = verdict.reasons.empty();
     verdict.authentic = verdict.reasons.size() == policy_failures;

@@ -3,13 +3,14 @@
 #include "ccattest/core/json_schema.hpp"
 #include "embedded_schemas.hpp"
 
+#include <ccattest/common/files.hpp>
+#include <ccattest/common/json.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace ccattest {
 namespace json = boost::json;
@@ -96,14 +97,28 @@ PluginEntry make_entry(const json::object &object, const std::string &file,
 }
 
 // A library is an absolute path or a bare file name: relative paths with folders would depend on
-// the working directory, which a provisioned config must not.
+// the working directory, which a provisioned config must not. Either way it names a file, so "."
+// and ".." (which also leave no plugin name) are refused.
 void check_library_form(const PluginEntry &entry, std::vector<std::string> &problems) {
     const fs::path library(entry.library);
-    if (!library.is_absolute() && library.has_parent_path()) {
+    const fs::path file = library.filename();
+    if ((!library.is_absolute() && library.has_parent_path()) || file.empty() || file == "." ||
+        file == "..") {
         problems.push_back(config_problem(entry.origin_file, entry.origin_pointer + "/library",
                                           "expected an absolute path or a bare file name, got \"" +
                                               entry.library + "\""));
     }
+}
+
+// A name taken from a file name (the library's, or a drop-in file's) must pass the rule the schema
+// sets for an explicit "name"; the violation is the schema's own wording.
+std::optional<std::string> plugin_name_problem(const std::string &name) {
+    static const JsonSchema rule(builtin_schema("plugin.schema.json").at("properties").at("name"));
+    const auto violations = rule.validate(json::string(name));
+    if (violations.empty()) {
+        return std::nullopt;
+    }
+    return violations.front().message;
 }
 
 } // namespace
@@ -117,59 +132,28 @@ std::string config_problem(const std::string &file, const std::string &pointer,
 }
 
 json::value parse_json_text(std::string_view text, const std::string &origin) {
-    json::stream_parser parser;
-    boost::system::error_code ec;
-    const size_t consumed = parser.write(text.data(), text.size(), ec);
-    if (!ec) {
-        parser.finish(ec);
+    try {
+        return common::parse_json(text);
+    } catch (const std::exception &e) {
+        throw ConfigError({origin + ": " + e.what()});
     }
-    if (ec) {
-        // Report the position of the first byte the parser could not take, as line:column.
-        const size_t offset = std::min(consumed, text.size());
-        size_t line = 1;
-        size_t column = 1;
-        for (size_t i = 0; i < offset; ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                column = 1;
-            } else {
-                ++column;
-            }
-        }
-        throw ConfigError({origin + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                           ": invalid JSON: " + ec.message()});
-    }
-    return parser.release();
 }
 
 json::value read_json_file(const fs::path &file) {
-    const std::string name = file.string();
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec)) {
-        throw ConfigError(
-            {name + ": " + (fs::exists(file, ec) ? "not a regular file" : "no such file")});
+    std::string text;
+    try {
+        text = common::read_text_file(file, max_config_file_size);
+    } catch (const std::exception &e) {
+        throw ConfigError({e.what()});
     }
-    const auto size = fs::file_size(file, ec);
-    if (ec || size > max_config_file_size) {
-        throw ConfigError(
-            {name + ": " +
-             (ec ? "cannot read size: " + ec.message()
-                 : "file is larger than 1 MiB (" + std::to_string(size) + " bytes)")});
-    }
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in.good() && !in.eof()) {
-        throw ConfigError({name + ": cannot read file"});
-    }
-    return parse_json_text(text.str(), name);
+    return parse_json_text(text, file.string());
 }
 
 const json::value &builtin_schema(std::string_view name) {
     static const std::map<std::string, json::value, std::less<>> schemas = [] {
         std::map<std::string, json::value, std::less<>> parsed;
         for (const auto &[file, text] : embedded_schemas()) {
-            parsed.emplace(file, json::parse(text));
+            parsed.emplace(file, common::parse_json(text));
         }
         return parsed;
     }();
@@ -214,6 +198,7 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
                 format->get_string() == "json" ? LogFormat::json : LogFormat::text;
         }
     }
+    std::vector<size_t> name_from_file; // entries whose name comes from a file name, not "name"
     if (const auto *plugins = root.if_contains("plugins")) {
         size_t index = 0;
         for (const auto &item : plugins->get_array()) {
@@ -222,6 +207,9 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
             site.plugins.push_back(
                 make_entry(object, name, pointer,
                            library_label(std::string(object.at("library").get_string()))));
+            if (!object.contains("name")) {
+                name_from_file.push_back(site.plugins.size() - 1);
+            }
         }
     }
 
@@ -233,13 +221,28 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
         drop_in = base / std::string(dir->get_string());
         drop_in_required = true;
     }
-    std::error_code ec;
+    // Where the folder is wrong, the problem is given at the key that named it, or at the site
+    // file's root for the implicit conf.d.
+    const auto drop_in_problem = [&](const std::string &message) {
+        return config_problem(name, drop_in_required ? "/conf_d" : "", message);
+    };
     std::vector<std::string> problems;
-    if (fs::is_directory(drop_in, ec)) {
+    std::error_code ec;
+    const fs::file_status drop_in_status = fs::status(drop_in, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+        problems.push_back(
+            drop_in_problem("folder " + drop_in.string() + ": " +
+                            (ec == std::errc::too_many_symbolic_link_levels
+                                 ? std::string("too many levels of symbolic links (a link loop?)")
+                                 : ec.message())));
+    } else if (fs::is_directory(drop_in_status)) {
         std::vector<fs::path> files;
-        for (const auto &item : fs::directory_iterator(drop_in, ec)) {
-            if (item.path().extension() == ".json") {
-                files.push_back(item.path());
+        fs::directory_iterator it(drop_in, ec);
+        for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+            const fs::path &path = it->path();
+            // Hidden files (".name.json": editors' backups and lock files) are not plugins.
+            if (path.extension() == ".json" && path.filename().string().front() != '.') {
+                files.push_back(path);
             }
         }
         if (ec) {
@@ -250,21 +253,45 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
             try {
                 const json::value entry_document = read_json_file(drop_in_file);
                 validate_or_throw(entry_document, "plugin.schema.json", drop_in_file.string());
-                site.plugins.push_back(make_entry(entry_document.get_object(),
-                                                  drop_in_file.string(), "",
-                                                  drop_in_file.stem().string()));
+                const std::string stem = drop_in_file.stem().string();
+                const auto &object = entry_document.get_object();
+                site.plugins.push_back(make_entry(object, drop_in_file.string(), "", stem));
+                if (!object.contains("name")) {
+                    name_from_file.push_back(site.plugins.size() - 1);
+                }
             } catch (const ConfigError &e) {
                 problems.insert(problems.end(), e.problems().begin(), e.problems().end());
             }
         }
+    } else if (fs::exists(drop_in_status)) {
+        problems.push_back(drop_in_problem(drop_in.string() + " is not a folder"));
     } else if (drop_in_required) {
-        problems.push_back(
-            config_problem(name, "/conf_d", "folder " + drop_in.string() + " does not exist"));
+        problems.push_back(drop_in_problem("folder " + drop_in.string() + " does not exist"));
     }
 
     std::map<std::string, const PluginEntry *> labels;
-    for (const auto &entry : site.plugins) {
+    for (size_t index = 0; index < site.plugins.size(); ++index) {
+        const PluginEntry &entry = site.plugins[index];
+        const size_t known = problems.size();
         check_library_form(entry, problems);
+        const bool named_by_file =
+            std::find(name_from_file.begin(), name_from_file.end(), index) != name_from_file.end();
+        if (const auto problem = named_by_file && problems.size() == known
+                                     ? plugin_name_problem(entry.label)
+                                     : std::nullopt) {
+            // A drop-in entry is its whole file (pointer ""); a site entry's name comes from its
+            // library.
+            problems.push_back(
+                entry.origin_pointer.empty()
+                    ? config_problem(entry.origin_file, "",
+                                     "the file name gives the plugin name \"" + entry.label +
+                                         "\", which is not valid: " + *problem +
+                                         " (rename the file or set \"name\")")
+                    : config_problem(entry.origin_file, entry.origin_pointer + "/library",
+                                     "the library's file name gives the plugin name \"" +
+                                         entry.label + "\", which is not valid: " + *problem +
+                                         " (set \"name\")"));
+        }
         const auto [existing, inserted] = labels.emplace(entry.label, &entry);
         if (!inserted) {
             problems.push_back(

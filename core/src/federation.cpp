@@ -44,7 +44,7 @@ std::string join(const std::vector<std::string> &items, const char *separator = 
 
 // Every message crosses as JSON text, as it would between processes.
 CcInfo transmit(const CcInfo &info) {
-    return CcInfo::from_json(json::parse(json::serialize(info.to_json())));
+    return CcInfo::from_text(json::serialize(info.to_json()), "cc info from " + info.site);
 }
 
 SiteSpec site_spec(const json::object &object, const std::string &role,

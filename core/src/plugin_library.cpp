@@ -12,11 +12,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <map>
 #include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ccattest {
 namespace json = boost::json;
@@ -40,6 +42,7 @@ public:
     Descriptor(const Descriptor &) = delete;
     Descriptor &operator=(const Descriptor &) = delete;
     [[nodiscard]] int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
 
 private:
     int fd_;
@@ -54,6 +57,108 @@ std::string octal_mode(mode_t mode) {
     char text[8];
     (void)std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777U));
     return text;
+}
+
+// The name under which the kernel opens exactly the file behind a descriptor.
+std::string descriptor_path(int descriptor) {
+    return "/proc/self/fd/" + std::to_string(descriptor);
+}
+
+// Who may own a plugin file or a folder above it: root or whoever runs this process.
+std::optional<std::string> owner_problem(const struct stat &status) {
+    if (status.st_uid == 0 || status.st_uid == ::geteuid()) {
+        return std::nullopt;
+    }
+    return "owned by uid " + std::to_string(status.st_uid) +
+           ", neither root nor the current user (uid " + std::to_string(::geteuid()) + ")";
+}
+
+// A folder that someone else can write lets them rename another file into the plugin's place,
+// unless it is sticky and root's (like /tmp): then only a file's owner may rename or remove it.
+std::optional<std::string> folder_problem(const struct stat &status) {
+    if (auto owner = owner_problem(status)) {
+        return "is " + *owner;
+    }
+    const bool world = (status.st_mode & S_IWOTH) != 0;
+    if (!world && (status.st_mode & S_IWGRP) == 0) {
+        return std::nullopt;
+    }
+    const bool sticky = (status.st_mode & S_ISVTX) != 0;
+    if (sticky && status.st_uid == 0) {
+        return std::nullopt;
+    }
+    return std::string("is ") + (world ? "world" : "group") + "-writable (mode " +
+           octal_mode(status.st_mode) + ")" +
+           (sticky ? " and sticky, but not owned by root" : " and not sticky");
+}
+
+// Walks `file` the way the kernel resolves it, component by component, following symbolic links
+// (the last one too, as open does), and checks every folder passed through: those holding the
+// links as well as those the links lead to. Returns what the walk reached, for the caller to
+// compare with the descriptor it opened.
+struct stat check_folders(const std::filesystem::path &file, const std::string &name) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> pending; // components still to walk, the next one last
+    const auto push = [&pending](const fs::path &path) {
+        std::vector<std::string> parts;
+        for (const auto &part : path.relative_path()) {
+            if (!part.empty() && part != ".") {
+                parts.push_back(part.string());
+            }
+        }
+        pending.insert(pending.end(), parts.rbegin(), parts.rend());
+    };
+    const auto inspect = [&name](const fs::path &path, bool follow) {
+        struct stat status {};
+        if ((follow ? ::stat(path.c_str(), &status) : ::lstat(path.c_str(), &status)) != 0) {
+            throw LoadError("cannot inspect " + path.string() + " (on the way to " + name +
+                            "): " + std::strerror(errno));
+        }
+        return status;
+    };
+    const auto check = [&name](const fs::path &folder, const struct stat &status) {
+        if (const auto problem = folder_problem(status)) {
+            throw LoadError("refusing " + name + ": folder " + folder.string() + " " + *problem);
+        }
+    };
+    push(file.is_absolute() ? file : fs::current_path() / file);
+    fs::path folder = "/";
+    check(folder, inspect(folder, true));
+    constexpr int max_links = 40; // what the kernel follows before it answers ELOOP
+    int links = 0;
+    while (!pending.empty()) {
+        const std::string part = pending.back();
+        pending.pop_back();
+        if (part == "..") {
+            folder = folder.parent_path(); // already checked: the walk came through it
+            continue;
+        }
+        const fs::path next = folder / part;
+        const struct stat status = inspect(next, false);
+        if (S_ISLNK(status.st_mode)) {
+            if (++links > max_links) {
+                throw LoadError("cannot open " + name +
+                                ": too many levels of symbolic links (a link loop?)");
+            }
+            std::error_code ec;
+            const fs::path target = fs::read_symlink(next, ec);
+            if (ec) {
+                throw LoadError("cannot read the link " + next.string() + " (on the way to " +
+                                name + "): " + ec.message());
+            }
+            if (target.is_absolute()) {
+                folder = "/";
+            }
+            push(target);
+            continue;
+        }
+        if (pending.empty()) {
+            return status;
+        }
+        check(next, status);
+        folder = next;
+    }
+    return inspect(folder, true);
 }
 
 // Reads a plugin-provided string defensively: NULL or longer than `limit` is an error.
@@ -140,16 +245,30 @@ std::vector<std::string> capability_names(uint64_t capabilities) {
     return out;
 }
 
-PluginLibrary::PluginLibrary(Options options) : options_(std::move(options)) {}
+PluginLibrary::PluginLibrary(Options options, int descriptor)
+    : options_(std::move(options)), descriptor_(descriptor) {}
 
-PluginLibrary::~PluginLibrary() = default;
+PluginLibrary::~PluginLibrary() {
+    const std::string loaded_as = descriptor_path(descriptor_);
+    library_.unload();
+    // The dynamic loader knows the library by its "/proc/self/fd/N" name. A library that stays
+    // resident after dlclose (RTLD_NODELETE, unique symbols) keeps that name, so N stays open and
+    // can never be reused for another file that the loader would then mistake for this one.
+    if (void *resident = ::dlopen(loaded_as.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+        ::dlclose(resident);
+        return;
+    }
+    ::close(descriptor_);
+}
 
 std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     const std::string name = options.path.string();
-    const Descriptor file(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO at the path must not block the open; the type is checked right after.
+    Descriptor file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (file.get() < 0) {
         throw LoadError("cannot open " + name + ": " + std::strerror(errno));
     }
+    // Every check below is made on this descriptor, and this descriptor is what gets loaded.
     struct stat status {};
     if (::fstat(file.get(), &status) != 0) {
         throw LoadError("cannot inspect " + name + ": " + std::strerror(errno));
@@ -165,10 +284,12 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
         throw LoadError("refusing " + name + ": file is group-writable (mode " +
                         octal_mode(status.st_mode) + ")");
     }
-    if (status.st_uid != 0 && status.st_uid != ::geteuid()) {
-        throw LoadError("refusing " + name + ": owned by uid " + std::to_string(status.st_uid) +
-                        ", neither root nor the current user (uid " + std::to_string(::geteuid()) +
-                        ")");
+    if (const auto problem = owner_problem(status)) {
+        throw LoadError("refusing " + name + ": " + *problem);
+    }
+    const struct stat reached = check_folders(options.path, name);
+    if (reached.st_dev != status.st_dev || reached.st_ino != status.st_ino) {
+        throw LoadError("refusing " + name + ": the file changed while it was being checked");
     }
     if (options.sha256) {
         std::string actual;
@@ -181,6 +302,10 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
             throw LoadError("refusing " + name + ": sha256 mismatch: the config pins " +
                             *options.sha256 + ", the file has " + actual);
         }
+    }
+    if (options.after_checks) {
+        options.after_checks();
+        options.after_checks = nullptr;
     }
 
     // A library that fails to load is destroyed only after the lock is released (declared first).
@@ -195,28 +320,27 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
             return existing;
         }
     }
-    library.reset(new PluginLibrary(std::move(options)));
-    library->load(file.get());
+    library.reset(new PluginLibrary(std::move(options), file.release()));
+    library->load();
     library_cache[identity] = library;
     return library;
 }
 
-void PluginLibrary::load(int descriptor) {
+void PluginLibrary::load() {
     const std::string name = options_.path.string();
+    // Loading the checked descriptor through its /proc name, not the path: a file put at the path
+    // after the checks is never loaded.
+    const std::string loaded_as = descriptor_path(descriptor_);
     boost::system::error_code ec;
-    library_.load(options_.path.string(),
-                  boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    library_.load(loaded_as, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                  ec);
     if (ec) {
         const char *detail = ::dlerror();
-        throw LoadError("cannot load " + name + ": " +
-                        (detail != nullptr ? std::string(detail) : ec.message()));
-    }
-    // The file checked above must be the file loaded: a rename between the two is refused.
-    struct stat checked {};
-    struct stat now {};
-    if (::fstat(descriptor, &checked) != 0 || ::stat(name.c_str(), &now) != 0 ||
-        checked.st_dev != now.st_dev || checked.st_ino != now.st_ino) {
-        throw LoadError("refusing " + name + ": the file changed while it was being loaded");
+        std::string reason = detail != nullptr ? std::string(detail) : ec.message();
+        if (reason.rfind(loaded_as + ": ", 0) == 0) { // the /proc name means nothing to a reader
+            reason.erase(0, loaded_as.size() + 2);
+        }
+        throw LoadError("cannot load " + name + ": " + reason);
     }
     if (!library_.has(CCATTEST_ENTRY_SYMBOL)) {
         throw LoadError("refusing " + name +
@@ -346,7 +470,7 @@ void PluginLibrary::load(int descriptor) {
 
     // Export hygiene (R1): anything besides the entry is reported, not refused.
     try {
-        boost::dll::library_info info(options_.path);
+        boost::dll::library_info info(descriptor_path(descriptor_));
         std::vector<std::string> extra;
         for (auto &symbol : info.symbols()) {
             if (symbol != CCATTEST_ENTRY_SYMBOL && symbol.rfind("_", 0) != 0) {

@@ -14,6 +14,9 @@
 //   8  issued_at           int64, seconds since the epoch, from the host clock
 //  16  report_data         64 bytes
 //  80  mac                 32 bytes: HMAC-SHA-256(key, bytes 0..79)
+//
+// Claim "evidence_digest" (every plugin's replay key for the core): SHA-256 of bytes 0..79, exactly
+// what the MAC covers, so it names the evidence and not the bytes that authenticate it.
 #include <ccattest/authorizer.h>
 #include <ccattest/authorizer.hpp>
 
@@ -93,6 +96,16 @@ std::array<uint8_t, 32> hmac(const Instance &instance, const uint8_t *data, size
         throw failure(CCATTEST_E_INTERNAL, "HMAC-SHA-256 computation failed in OpenSSL");
     }
     return mac;
+}
+
+std::array<uint8_t, 32> sha256(const uint8_t *data, size_t size) {
+    std::array<uint8_t, 32> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+        length != digest.size()) {
+        throw failure(CCATTEST_E_INTERNAL, "SHA-256 computation failed in OpenSSL");
+    }
+    return digest;
 }
 
 void put_le(uint8_t *out, uint64_t value, size_t bytes) {
@@ -222,6 +235,8 @@ ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_
         claims["issued_at"] = issued_at;
         claims["report_data"] = to_hex(token + 16, CCATTEST_REPORT_DATA_SIZE);
         claims["key_id"] = instance.key_id;
+        const auto digest = sha256(token, signed_size);
+        claims["evidence_digest"] = to_hex(digest.data(), digest.size());
         const std::string text = boost::json::serialize(claims);
         ccattest::sdk::give_to_host(*host, text.data(), text.size(), *out_claims);
         return CCATTEST_OK;

@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     const long before = resident_kib();
     for (int i = 0; i < 1000; ++i) {
         const std::string site = "client-" + std::to_string(i);
-        const auto data = ccattest::report_data_for(challenge, ccattest::site_identity(site));
+        const auto data = ccattest::report_data_for(challenge, ccattest::site_identity(site), now);
         const auto token = generator->generate(data);
         if (!token.ok()) {
             std::cerr << "generate failed: " << token.message << '\n';

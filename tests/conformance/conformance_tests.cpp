@@ -49,6 +49,8 @@ BOOST_AUTO_TEST_CASE(zoo_plugins_fail_exactly_their_checks) {
     BOOST_TEST(failing("duplicate_namespace") == Ids{}, boost::test_tools::per_element());
     BOOST_TEST(failing("extra_exports") == (Ids{"CC-ABI-1"}), boost::test_tools::per_element());
     BOOST_TEST(failing("serialize") == Ids{}, boost::test_tools::per_element());
+    BOOST_TEST(failing("no_evidence_digest") == (Ids{"CC-CLAIMS-1"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(runner_reports_and_exit_status) {

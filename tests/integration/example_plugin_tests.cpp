@@ -7,6 +7,9 @@
 
 #include <boost/json.hpp>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include <array>
 #include <ctime>
 #include <thread>
@@ -85,6 +88,55 @@ BOOST_AUTO_TEST_CASE(round_trip_with_binding_and_claims) {
     const auto issued = claims.at("issued_at").as_int64();
     BOOST_TEST(issued <= now());
     BOOST_TEST(issued >= now() - 60);
+}
+
+BOOST_AUTO_TEST_CASE(evidence_digest_covers_what_the_mac_covers) {
+    const Loaded loaded(site_with_key(key_a));
+    const auto data = report_data(1);
+    const auto token = loaded.authorizer->generate(data);
+    BOOST_REQUIRE_MESSAGE(token.ok(), token.message);
+    auto digest_of = [&](const Loaded &with, const std::vector<uint8_t> &bytes) {
+        const auto result = with.authorizer->verify(bytes, std::nullopt, now());
+        BOOST_REQUIRE_MESSAGE(result.ok(), result.message);
+        return std::string(json::parse(std::string(result.output.begin(), result.output.end()))
+                               .at("evidence_digest")
+                               .as_string());
+    };
+    // SHA-256 of bytes 0..79 (everything but the MAC), computed here independently.
+    std::array<uint8_t, 32> expected{};
+    unsigned int length = 0;
+    BOOST_REQUIRE(
+        EVP_Digest(token.output.data(), 80, expected.data(), &length, EVP_sha256(), nullptr) == 1);
+    std::string hex;
+    for (const uint8_t b : expected) {
+        static constexpr char digits[] = "0123456789abcdef";
+        hex += digits[b >> 4U];
+        hex += digits[b & 0x0FU];
+    }
+    const std::string first = digest_of(loaded, token.output);
+    BOOST_TEST(first == hex);
+    BOOST_TEST(digest_of(loaded, token.output) == first); // stable
+    // Other evidence, another digest.
+    const auto other = loaded.authorizer->generate(report_data(2));
+    BOOST_REQUIRE_MESSAGE(other.ok(), other.message);
+    BOOST_TEST(digest_of(loaded, other.output) != first);
+    // The same bytes MACed under another key: the digest names the evidence, not the MAC.
+    const Loaded loaded_b(site_with_key(key_b));
+    std::vector<uint8_t> under_b = token.output;
+    std::array<uint8_t, 32> key{};
+    size_t key_length = 0;
+    BOOST_REQUIRE(OPENSSL_hexstr2buf_ex(key.data(), key.size(), &key_length, key_b, '\0') == 1);
+    size_t mac_length = 0;
+    BOOST_REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key_length,
+                            under_b.data(), 80, under_b.data() + 80, 32, &mac_length) != nullptr);
+    BOOST_TEST(under_b != token.output);
+    BOOST_TEST(digest_of(loaded_b, under_b) == first);
+    // A changed MAC is refused, so no third token of these bytes verifies under key A.
+    auto forged = token.output;
+    forged[100] ^= 1;
+    const auto refused = loaded.authorizer->verify(forged, std::nullopt, now());
+    BOOST_TEST(refused.status == CCATTEST_E_VERIFICATION_FAILED);
+    BOOST_TEST(refused.message == "HMAC does not match: wrong key or tampered token");
 }
 
 BOOST_AUTO_TEST_CASE(verify_without_expected_report_data_reports_it) {

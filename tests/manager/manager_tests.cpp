@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -75,7 +77,8 @@ BOOST_AUTO_TEST_CASE(accepted_evidence_and_the_wire_format) {
     const auto verdict = server->appraise(sent, "site-1", "client", challenge, false);
     BOOST_TEST(verdict.accepted, reasons(verdict));
     BOOST_TEST(verdict.claims.at("x-snp").at("simulated").as_bool());
-    BOOST_CHECK_THROW(CcInfo::from_json(json::parse(R"({"site": "x"})")), ccattest::ConfigError);
+    BOOST_CHECK_THROW(CcInfo::from_json(json::parse(R"({"site": "x"})")),
+                      ccattest::MalformedEvidence);
 }
 
 BOOST_AUTO_TEST_CASE(a_client_failing_the_policy) {
@@ -122,12 +125,112 @@ BOOST_AUTO_TEST_CASE(registration_replay_is_refused_after_a_restart) {
         auto server = f.site("server", "server", false, server_state);
         BOOST_TEST(server->appraise(info, "site-1", "client", std::nullopt, true).accepted);
         const auto again = server->appraise(info, "site-1", "client", std::nullopt, true);
-        BOOST_TEST(reasons(again) == "site-1: x-snp: token was presented before (replay)\n");
+        BOOST_TEST(reasons(again) == "site-1: x-snp: evidence was presented before (replay)\n");
     }
     auto restarted = f.site("server", "server", false, server_state);
     const auto replayed = restarted->appraise(info, "site-1", "client", std::nullopt, true);
     BOOST_TEST(!replayed.authentic);
-    BOOST_TEST(reasons(replayed) == "site-1: x-snp: token was presented before (replay)\n");
+    BOOST_TEST(reasons(replayed) == "site-1: x-snp: evidence was presented before (replay)\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_rewritten_issue_time_breaks_the_binding) {
+    // The attack: re-write a captured CC info's issued_at to "now - token_expiration + 1" before
+    // each presentation, so the age check passes and the replay record expires at once.
+    Federation f;
+    const fs::path server_state = f.state.path() / "server-state";
+    auto server = f.site("server", "server", false, server_state);
+    auto client = f.site("site-1", "client");
+    const auto info = client->registration_info();
+    BOOST_TEST(server->appraise(info, "site-1", "client", std::nullopt, true).accepted);
+    f.now += 500;
+    auto rewritten = info;
+    rewritten.issued_at = f.now - 600 + 1;
+    BOOST_TEST(
+        reasons(server->appraise(rewritten, "site-1", "client", std::nullopt, true)) ==
+        "site-1: x-snp: binding_mismatch: REPORT_DATA differs from the expected report data\n");
+    // The genuine one stays refused for its whole acceptance window (600 s + 300 s of skew).
+    BOOST_TEST(reasons(server->appraise(info, "site-1", "client", std::nullopt, true)) ==
+               "site-1: x-snp: evidence was presented before (replay)\n");
+}
+
+BOOST_AUTO_TEST_CASE(issue_times_out_of_range_are_malformed_and_never_overflow) {
+    Federation f;
+    auto server = f.site("server", "server");
+    auto client = f.site("site-1", "client");
+    auto info = client->registration_info();
+    auto text = json::serialize(info.to_json());
+    const auto at = text.find("\"issued_at\":");
+    const auto end = text.find_first_of(",}", at);
+    auto with_time = [&](const std::string &value) {
+        return std::string(text).replace(at, end - at, "\"issued_at\":" + value);
+    };
+    for (const std::string value : {"-9223372036854775808", "-1", "253402300800"}) {
+        try {
+            (void)CcInfo::from_text(with_time(value), "peer");
+            BOOST_ERROR("issued_at " + value + " was accepted");
+        } catch (const ccattest::MalformedEvidence &e) {
+            BOOST_TEST(std::string(e.what()) ==
+                       "peer: cc info: issued_at " + value + " is outside 0..253402300799");
+        }
+    }
+    info.issued_at = INT64_MIN; // the struct path too: checked arithmetic, no signed overflow
+    const auto verdict = server->appraise(info, "site-1", "client", std::nullopt, false);
+    BOOST_TEST(!verdict.authentic);
+    BOOST_TEST(reasons(verdict) ==
+               "site-1: issue time -9223372036854775808 is out of range\n"
+               "site-1: x-snp: issue time -9223372036854775808 is out of range\n");
+}
+
+BOOST_AUTO_TEST_CASE(cc_info_has_exactly_one_spelling_of_its_members) {
+    Federation f;
+    auto client = f.site("site-1", "client");
+    const auto text = json::serialize(client->registration_info().to_json());
+    auto error_of = [](const std::string &document) {
+        try {
+            (void)CcInfo::from_text(document, "peer");
+        } catch (const ccattest::MalformedEvidence &e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    BOOST_TEST(error_of(text) == "accepted");
+    BOOST_TEST(error_of(R"({"site":"a","site":"b"})") ==
+               "peer: line 1, column 18: duplicate member /site");
+    BOOST_TEST(error_of("{\"extra\":1," + text.substr(1)) ==
+               "peer: cc info: unknown member \"extra\"");
+    auto upper = text;
+    const auto challenge = upper.find("\"challenge\":\"") + 13;
+    std::transform(upper.begin() + static_cast<long>(challenge),
+                   upper.begin() + static_cast<long>(challenge) + 64,
+                   upper.begin() + static_cast<long>(challenge),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    BOOST_TEST(error_of(upper) == "peer: cc info: challenge is not 64 lower-case hex digits");
+}
+
+BOOST_AUTO_TEST_CASE(a_respelled_token_is_the_same_evidence) {
+    // The replay key is the plugin's evidence_digest, not the token's bytes: the SNP token with
+    // fewer carried certificates is another spelling of the same report.
+    Federation f;
+    auto server = f.site("server", "server", false, f.state.path() / "server-state");
+    auto client = f.site("site-1", "client");
+    const auto info = client->registration_info();
+    BOOST_TEST(server->appraise(info, "site-1", "client", std::nullopt, true).accepted);
+    const auto &token = info.tokens.at("x-snp");
+    auto document = json::parse(std::string(token.begin(), token.end())).as_object();
+    json::object fewer; // the same order without the ARK (object::erase would reorder)
+    for (const auto &member : document.at("certificates").as_object()) {
+        if (member.key() != "ark") {
+            fewer.emplace(member.key(), member.value());
+        }
+    }
+    BOOST_REQUIRE(fewer.size() + 1 == document.at("certificates").as_object().size());
+    document["certificates"] = std::move(fewer);
+    const auto respelled_text = json::serialize(document);
+    auto respelled = info;
+    respelled.tokens["x-snp"].assign(respelled_text.begin(), respelled_text.end());
+    BOOST_TEST(respelled.tokens["x-snp"] != token);
+    BOOST_TEST(reasons(server->appraise(respelled, "site-1", "client", std::nullopt, true)) ==
+               "site-1: x-snp: evidence was presented before (replay)\n");
 }
 
 BOOST_AUTO_TEST_CASE(expired_tokens_are_refreshed_when_sent_and_rejected_when_received) {
@@ -169,13 +272,13 @@ BOOST_AUTO_TEST_CASE(a_corrupted_replay_store_stops_the_site_with_a_clear_error)
     Federation f;
     const fs::path state = f.state.path() / "broken";
     fs::create_directories(state);
-    std::ofstream(state / "replay.log") << "ccattest-replay-v1\ngarbage\nmore\n";
+    std::ofstream(state / "replay.log") << "ccattest-replay-v2\ngarbage\nmore\n";
     try {
         (void)f.site("server", "server", false, state);
         BOOST_ERROR("a corrupted replay store was accepted");
     } catch (const ccattest::ReplayStoreError &e) {
         BOOST_TEST(std::string(e.what()).find((state / "replay.log").string() +
-                                              ":2: malformed record") == 0u);
+                                              ":2: malformed record or checksum mismatch") == 0u);
     }
 }
 

@@ -279,7 +279,7 @@ BOOST_AUTO_TEST_CASE(flare_base64_token_and_collateral_folder) {
     config.collateral_dir = collateral;
     config.product = Product::milan;
     const ccattest::snp::Verifier verifier(config);
-    const std::string flare = ccattest::common::base64_encode(report) + "\n";
+    const std::string flare = ccattest::common::base64_encode(report);
     const auto out = verify(verifier, Bytes(flare.begin(), flare.end()));
     fs::remove_all(collateral);
     BOOST_REQUIRE_MESSAGE(out.status == CCATTEST_OK, out.message);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -121,13 +122,121 @@ BOOST_AUTO_TEST_CASE(missing_named_drop_in_folder) {
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(conf_d_naming_a_file_is_not_a_folder) {
+    const ConfigDir dir;
+    const auto file = dir.write("site.json", R"({"site": {"name": "ok"}, "conf_d": "plugins.d"})");
+    dir.write("plugins.d", "a file, not a folder");
+    BOOST_TEST(errors_of(file) == (Lines{file.string() + ": /conf_d: " +
+                                         (dir.path() / "plugins.d").string() + " is not a folder"}),
+               boost::test_tools::per_element());
+    // The implicit conf.d beside the site file, when something other than a folder.
+    const auto implicit = dir.write("implicit/site.json", R"({"site": {"name": "ok"}})");
+    dir.write("implicit/conf.d", "a file, not a folder");
+    BOOST_TEST(errors_of(implicit) ==
+                   (Lines{implicit.string() + ": /: " + (dir.path() / "implicit/conf.d").string() +
+                          " is not a folder"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(symbolic_link_loops_say_so) {
+    const ConfigDir dir;
+    const auto site = dir.write("site.json", R"({"site": {"name": "ok"}})");
+    fs::create_directory(dir.path() / "conf.d");
+    const fs::path loop = dir.path() / "conf.d/loop.json";
+    fs::create_symlink("loop.json", loop);
+    BOOST_TEST(errors_of(site) ==
+                   (Lines{loop.string() + ": too many levels of symbolic links (a link loop?)"}),
+               boost::test_tools::per_element());
+
+    const auto named = dir.write("named/site.json", R"({"site": {"name": "ok"}, "conf_d": "d"})");
+    const fs::path folder_loop = dir.path() / "named/d";
+    fs::create_symlink("d", folder_loop);
+    BOOST_TEST(errors_of(named) ==
+                   (Lines{named.string() + ": /conf_d: folder " + folder_loop.string() +
+                          ": too many levels of symbolic links (a link loop?)"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(drop_in_file_names_follow_the_plugin_name_rule) {
+    const ConfigDir dir;
+    const auto site = dir.write("site.json", R"({"site": {"name": "ok"}})");
+    const auto spaced = dir.write("conf.d/my plugin.json", R"({"library": "libcc_a.so"})");
+    const auto dashed = dir.write("conf.d/-x.json", R"({"library": "libcc_b.so"})");
+    const std::string rule = "expected a name of 1 to 64 letters, digits, '.', '_' or '-', "
+                             "starting with a letter or digit";
+    BOOST_TEST(errors_of(site) == (Lines{dashed.string() +
+                                             ": /: the file name gives the plugin name \"-x\", "
+                                             "which is not valid: " +
+                                             rule + " (rename the file or set \"name\")",
+                                         spaced.string() +
+                                             ": /: the file name gives the plugin name \"my "
+                                             "plugin\", which is not valid: " +
+                                             rule + " (rename the file or set \"name\")"}),
+               boost::test_tools::per_element());
+    // An explicit name makes the file name irrelevant.
+    dir.write("conf.d/my plugin.json", R"({"library": "libcc_a.so", "name": "a"})");
+    dir.write("conf.d/-x.json", R"({"library": "libcc_b.so", "name": "b"})");
+    const auto config = load_site_config(site, "/plugins");
+    BOOST_REQUIRE_EQUAL(config.plugins.size(), 2u);
+    BOOST_TEST(config.plugins[0].label == "b");
+    BOOST_TEST(config.plugins[1].label == "a");
+}
+
+BOOST_AUTO_TEST_CASE(hidden_drop_in_files_are_ignored) {
+    const ConfigDir dir;
+    const auto site = dir.write("site.json", R"({"site": {"name": "ok"}})");
+    dir.write("conf.d/.snp.json", "{ an editor's backup, not JSON");
+    dir.write("conf.d/.#gpu.json", "{ an editor's lock file");
+    dir.write("conf.d/snp.json", R"({"library": "libcc_snp.so"})");
+    const auto config = load_site_config(site, "/plugins");
+    BOOST_REQUIRE_EQUAL(config.plugins.size(), 1u);
+    BOOST_TEST(config.plugins[0].label == "snp");
+}
+
+BOOST_AUTO_TEST_CASE(library_names_that_leave_no_plugin_name) {
+    const ConfigDir dir;
+    const auto file = dir.write("site.json", R"({"site": {"name": "ok"}, "plugins": [
+        {"library": ".."}, {"library": "/opt/plugins/.."}, {"library": "."},
+        {"library": "lib.so"}, {"library": "libmy plugin.so"}, {"library": "..", "name": "x"}]})");
+    const std::string rule = "expected a name of 1 to 64 letters, digits, '.', '_' or '-', "
+                             "starting with a letter or digit";
+    const std::string name = file.string();
+    BOOST_TEST(
+        errors_of(file) ==
+            (Lines{name + ": /plugins/0/library: expected an absolute path or a bare file name, "
+                          "got \"..\"",
+                   name + ": /plugins/1/library: expected an absolute path or a bare file name, "
+                          "got \"/opt/plugins/..\"",
+                   name + ": /plugins/1: plugin name \"\" is already used by " + name +
+                       " at /plugins/0",
+                   name + ": /plugins/2/library: expected an absolute path or a bare file name, "
+                          "got \".\"",
+                   name + ": /plugins/2: plugin name \"\" is already used by " + name +
+                       " at /plugins/0",
+                   name +
+                       ": /plugins/3/library: the library's file name gives the plugin name "
+                       "\"\", which is not valid: " +
+                       rule + " (set \"name\")",
+                   name + ": /plugins/3: plugin name \"\" is already used by " + name +
+                       " at /plugins/0",
+                   name +
+                       ": /plugins/4/library: the library's file name gives the plugin name "
+                       "\"my plugin\", which is not valid: " +
+                       rule + " (set \"name\")",
+                   name + ": /plugins/5/library: expected an absolute path or a bare file name, "
+                          "got \"..\""}),
+        boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(syntax_errors_name_line_and_column) {
     const ConfigDir dir;
     const auto file = dir.write("site.json", "{\n  \"site\": {\"name\": \"ok\"},\n  oops\n}");
-    BOOST_TEST(errors_of(file) == (Lines{file.string() + ":3:3: invalid JSON: syntax error"}),
+    BOOST_TEST(errors_of(file) ==
+                   (Lines{file.string() + ": line 3, column 3: invalid JSON: syntax error"}),
                boost::test_tools::per_element());
     const auto truncated = dir.write("t.json", "{\"site\": ");
-    BOOST_TEST(errors_of(truncated).at(0).find(truncated.string() + ":1:10: invalid JSON: ") == 0u);
+    BOOST_TEST(errors_of(truncated).at(0).find(truncated.string() +
+                                               ": line 1, column 10: invalid JSON: ") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_inputs) {
@@ -135,11 +244,17 @@ BOOST_AUTO_TEST_CASE(unreadable_inputs) {
     BOOST_TEST(errors_of(dir.path() / "absent.json") ==
                    (Lines{(dir.path() / "absent.json").string() + ": no such file"}),
                boost::test_tools::per_element());
-    BOOST_TEST(errors_of(dir.path()) == (Lines{dir.path().string() + ": not a regular file"}),
+    BOOST_TEST(errors_of(dir.path()) ==
+                   (Lines{dir.path().string() + ": is a folder, not a regular file"}),
                boost::test_tools::per_element());
     const auto big = dir.write("big.json", std::string((1U << 20U) + 1, ' '));
     BOOST_TEST(errors_of(big) ==
-                   (Lines{big.string() + ": file is larger than 1 MiB (1048577 bytes)"}),
+                   (Lines{big.string() + ": is 1048577 bytes, more than the 1048576 allowed"}),
+               boost::test_tools::per_element());
+    // A FIFO with no writer is refused at once instead of blocking the read.
+    const fs::path fifo = dir.path() / "fifo.json";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    BOOST_TEST(errors_of(fifo) == (Lines{fifo.string() + ": is a FIFO, not a regular file"}),
                boost::test_tools::per_element());
     const auto not_object = dir.write("array.json", "[]");
     BOOST_TEST(errors_of(not_object) ==

@@ -2,9 +2,12 @@
  * The broken-plugin zoo: one C99 source, built once per ZOO_* variant into a separate .so, each
  * broken in exactly one way (tests/zoo/CMakeLists.txt lists them). Written in plain C to prove the
  * ABI header is usable from C. The working base is a software-only echo authorizer: a token is the
- * 64 bytes of report data, which verify compares. It is a test fixture, not an attestation scheme.
+ * 64 bytes of report data, which verify compares, and whose SHA-256 is the evidence_digest claim.
+ * It is a test fixture, not an attestation scheme.
  */
 #include <ccattest/authorizer.h>
+
+#include <openssl/evp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +92,14 @@ __attribute__((unused))
 static ccattest_status
 zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
            ccattest_buffer *out_claims, char *error_message, size_t error_message_size) {
-    static const char claims[] = "{\"software_only\":true,\"zoo\":true}";
+    /* The ZOO_NO_EVIDENCE_DIGEST variant leaves out the claim every plugin must return. */
+#if defined(ZOO_NO_EVIDENCE_DIGEST)
+    static const char prefix[] = "{\"software_only\":true,\"zoo\":true}";
+#else
+    static const char prefix[] = "{\"software_only\":true,\"zoo\":true,\"evidence_digest\":\"";
+#endif
+    char claims[sizeof prefix + 64 + 2];
+    size_t claims_size = sizeof prefix - 1;
     uint8_t *copy;
     if (instance == NULL || args == NULL || out_claims == NULL ||
         args->struct_size < CCATTEST_VERIFY_ARGS_SIZE_1_0 || args->token == NULL ||
@@ -122,14 +132,35 @@ zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
         zoo_error(error_message, error_message_size, "zoo token carries other report data");
         return CCATTEST_E_BINDING_MISMATCH;
     }
-    copy = (uint8_t *)zoo_host->alloc(zoo_host->host_context, sizeof claims - 1);
+    memcpy(claims, prefix, claims_size);
+#if !defined(ZOO_NO_EVIDENCE_DIGEST)
+    {
+        /* The echo token is all the evidence there is: its digest is the replay key. */
+        unsigned char digest[32];
+        unsigned int digest_size = 0;
+        unsigned int i;
+        if (EVP_Digest(args->token, args->token_size, digest, &digest_size, EVP_sha256(), NULL) !=
+                1 ||
+            digest_size != sizeof digest) {
+            zoo_error(error_message, error_message_size, "SHA-256 failed");
+            return CCATTEST_E_INTERNAL;
+        }
+        for (i = 0; i < sizeof digest; ++i) {
+            snprintf(claims + claims_size, 3, "%02x", digest[i]);
+            claims_size += 2;
+        }
+        claims[claims_size++] = '"';
+        claims[claims_size++] = '}';
+    }
+#endif
+    copy = (uint8_t *)zoo_host->alloc(zoo_host->host_context, claims_size);
     if (copy == NULL) {
         zoo_error(error_message, error_message_size, "host allocation failed");
         return CCATTEST_E_NO_MEMORY;
     }
-    memcpy(copy, claims, sizeof claims - 1);
+    memcpy(copy, claims, claims_size);
     out_claims->data = copy;
-    out_claims->size = sizeof claims - 1;
+    out_claims->size = claims_size;
     return CCATTEST_OK;
 }
 

@@ -309,3 +309,157 @@ BOOST_AUTO_TEST_CASE(serialize_capability_is_honoured) {
         BOOST_TEST(f == 0);
     }
 }
+
+// ---- where the file lives: every folder on the way, and the bytes that were checked
+
+namespace {
+
+// A folder under `parent` with exactly `mode` (umask aside).
+fs::path folder_with_mode(const fs::path &parent, const std::string &name, mode_t mode) {
+    const fs::path folder = parent / name;
+    fs::create_directory(folder);
+    BOOST_REQUIRE(::chmod(folder.c_str(), mode) == 0);
+    return folder;
+}
+
+fs::path copy_of(const std::string &variant, const fs::path &folder) {
+    const fs::path copy = folder / ("libzoo_" + variant + ".so");
+    fs::copy_file(zoo(variant), copy);
+    BOOST_REQUIRE(::chmod(copy.c_str(), 0644) == 0);
+    return copy;
+}
+
+std::string contents(const fs::path &file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(world_writable_folder_is_refused) {
+    const ScratchDir scratch;
+    const fs::path open = folder_with_mode(scratch.path(), "open", 0777);
+    const fs::path copy = copy_of("good", open);
+    BOOST_TEST(load_one(copy).reason == "refusing " + copy.string() + ": folder " + open.string() +
+                                            " is world-writable (mode 0777) and not sticky");
+    // A folder further up counts as much as the file's own folder.
+    const fs::path deeper = folder_with_mode(open, "deeper", 0755);
+    const fs::path deep_copy = copy_of("good", deeper);
+    BOOST_TEST(load_one(deep_copy).reason == "refusing " + deep_copy.string() + ": folder " +
+                                                 open.string() +
+                                                 " is world-writable (mode 0777) and not sticky");
+}
+
+BOOST_AUTO_TEST_CASE(group_writable_folder_is_refused) {
+    const ScratchDir scratch;
+    const fs::path shared = folder_with_mode(scratch.path(), "shared", 0775);
+    const fs::path copy = copy_of("good", shared);
+    BOOST_TEST(load_one(copy).reason == "refusing " + copy.string() + ": folder " +
+                                            shared.string() +
+                                            " is group-writable (mode 0775) and not sticky");
+    BOOST_REQUIRE(::chmod(shared.c_str(), 0755) == 0);
+    BOOST_TEST((load_one(copy).state == PluginRecord::State::loaded));
+}
+
+BOOST_AUTO_TEST_CASE(sticky_world_writable_folder_only_when_owned_by_root) {
+    // The temporary folder itself is the usual sticky root-owned case: every scratch copy in
+    // these tests loads through it.
+    struct stat temp {};
+    BOOST_REQUIRE(::stat(fs::temp_directory_path().c_str(), &temp) == 0);
+    if ((temp.st_mode & S_ISVTX) != 0 && temp.st_uid == 0) {
+        const ScratchDir scratch;
+        BOOST_TEST(
+            (load_one(copy_of("good", scratch.path())).state == PluginRecord::State::loaded));
+    } else {
+        BOOST_TEST_MESSAGE("skipped the /tmp case: " << fs::temp_directory_path()
+                                                     << " is not sticky and owned by root");
+    }
+    // A sticky world-writable folder of our own: fine for root, refused for anyone else.
+    const ScratchDir scratch;
+    const fs::path sticky = folder_with_mode(scratch.path(), "sticky", 01777);
+    const fs::path copy = copy_of("good", sticky);
+    if (::geteuid() == 0) {
+        BOOST_TEST((load_one(copy).state == PluginRecord::State::loaded));
+    } else {
+        BOOST_TEST(load_one(copy).reason ==
+                   "refusing " + copy.string() + ": folder " + sticky.string() +
+                       " is world-writable (mode 1777) and sticky, but not owned by root");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(folder_owned_by_someone_else) {
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: changing a folder's owner needs root");
+        return;
+    }
+    const ScratchDir scratch;
+    const fs::path theirs = folder_with_mode(scratch.path(), "theirs", 0755);
+    const fs::path copy = copy_of("good", theirs);
+    BOOST_REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);
+    BOOST_TEST(load_one(copy).reason == "refusing " + copy.string() + ": folder " +
+                                            theirs.string() +
+                                            " is owned by uid 65534, neither root nor the current "
+                                            "user (uid 0)");
+}
+
+BOOST_AUTO_TEST_CASE(symbolic_links_are_followed_and_their_folders_checked) {
+    const ScratchDir scratch;
+    const fs::path safe = folder_with_mode(scratch.path(), "safe", 0755);
+    const fs::path copy = copy_of("good", safe);
+    // A link in a safe folder to a file in a safe folder loads.
+    const fs::path link = safe / "libzoo_link.so";
+    fs::create_symlink(copy, link);
+    BOOST_TEST((load_one(link).state == PluginRecord::State::loaded));
+    // A link in a world-writable folder could be pointed elsewhere: refused, naming that folder.
+    const fs::path open = folder_with_mode(scratch.path(), "open", 0777);
+    const fs::path exposed = open / "libzoo_link.so";
+    fs::create_symlink(copy, exposed);
+    BOOST_TEST(load_one(exposed).reason == "refusing " + exposed.string() + ": folder " +
+                                               open.string() +
+                                               " is world-writable (mode 0777) and not sticky");
+    // So is a safe-looking path whose folder is a link into a world-writable folder.
+    const fs::path inner = folder_with_mode(open, "inner", 0755);
+    const fs::path inner_copy = copy_of("good", inner);
+    const fs::path via = safe / "via";
+    fs::create_directory_symlink(inner, via);
+    const fs::path through = via / inner_copy.filename();
+    BOOST_TEST(load_one(through).reason == "refusing " + through.string() + ": folder " +
+                                               open.string() +
+                                               " is world-writable (mode 0777) and not sticky");
+}
+
+BOOST_AUTO_TEST_CASE(a_fifo_is_refused_without_blocking) {
+    const ScratchDir scratch;
+    const fs::path fifo = scratch.path() / "libzoo_fifo.so";
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    BOOST_TEST(load_one(fifo).reason == "refusing " + fifo.string() + ": not a regular file");
+}
+
+BOOST_AUTO_TEST_CASE(the_checked_bytes_are_the_loaded_bytes) {
+    // Between the checks and the load the file at the path is replaced by another plugin: the
+    // one that was checked (and matches the pin) is still the one that loads.
+    const ScratchDir scratch;
+    const fs::path path = copy_of("good", scratch.path());
+    const fs::path other = copy_of("large_struct", scratch.path());
+    const std::string zeros(64, '0');
+    const std::string reason = load_one(path, zeros).reason;
+    const std::string good_digest = reason.substr(reason.size() - 64);
+
+    bool swapped = false;
+    const auto library = ccattest::PluginLibrary::open({"swap", path, good_digest, [&] {
+                                                            fs::rename(other, path);
+                                                            swapped = true;
+                                                        }});
+    BOOST_TEST(swapped);
+    BOOST_TEST(contents(path) == contents(zoo("large_struct")));
+    BOOST_TEST(std::string(library->api().namespace_id) == "x-zoo");
+    BOOST_TEST(library->path() == path);
+    // Loading the path afresh now gets the replacement, which the pin refuses.
+    BOOST_TEST(load_one(path, good_digest)
+                   .reason.find("refusing " + path.string() +
+                                ": sha256 mismatch: the config pins " + good_digest) == 0u);
+    BOOST_TEST(
+        std::string(
+            ccattest::PluginLibrary::open({"swapped", path, std::nullopt})->api().namespace_id) ==
+        "x-zoo-large");
+}

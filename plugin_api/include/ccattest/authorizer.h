@@ -220,6 +220,15 @@ typedef ccattest_status (*ccattest_generate_fn)(ccattest_instance *instance,
  * CCATTEST_OK only when the token is authentic; on any failure *out_claims is {NULL, 0}. Typical
  * failures: CCATTEST_E_MALFORMED, CCATTEST_E_VERIFICATION_FAILED, CCATTEST_E_BINDING_MISMATCH,
  * CCATTEST_E_EXPIRED. Class: operation.
+ *
+ * The claims object must have a top-level member "evidence_digest": 64 lower-case hex characters,
+ * the SHA-256 of exactly the bytes the platform's root of trust signed (or MACed), and nothing
+ * else: not the signature, not certificates or other collateral carried alongside, not the
+ * token's encoding. So every encoding of one piece of evidence (another token format, re-spelled
+ * text, other carried certificates, an ECDSA signature (r, s) turned into (r, n - s)) gives one
+ * digest, and distinct evidence gives distinct digests. The host uses it as its replay key and
+ * refuses a verify result without it. Replay keys never cover signature bytes, because signature
+ * encodings can be malleable.
  */
 typedef ccattest_status (*ccattest_verify_fn)(ccattest_instance *instance,
                                               const ccattest_verify_args *args,

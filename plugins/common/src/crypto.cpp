@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -37,6 +38,15 @@ struct BioDeleter {
 struct OpensslFree {
     void operator()(unsigned char *p) const noexcept { OPENSSL_free(p); }
 };
+struct OpensslFreeChar {
+    void operator()(char *p) const noexcept { OPENSSL_free(p); }
+};
+struct GroupDeleter {
+    void operator()(EC_GROUP *p) const noexcept { EC_GROUP_free(p); }
+};
+struct BnDeleter {
+    void operator()(BIGNUM *p) const noexcept { BN_free(p); }
+};
 
 int64_t asn1_seconds(const ASN1_TIME *time) {
     std::tm parts{};
@@ -57,6 +67,153 @@ std::string common_name(const X509_NAME *name) {
     const ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
     return {reinterpret_cast<const char *>(ASN1_STRING_get0_data(value)),
             static_cast<size_t>(ASN1_STRING_length(value))};
+}
+
+constexpr size_t max_x509_input = size_t{1} << 20U;
+constexpr size_t max_pem_blocks = 64;
+
+struct Decoded {
+    std::vector<X509Ptr> certificates;
+    std::vector<X509CrlPtr> crls;
+};
+
+bool is_pem_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string byte_count(size_t n) {
+    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
+// One DER object of an allowed kind and nothing after it: d2i stops at the end of the outer
+// SEQUENCE, so the tail has to be checked here.
+void decode_der(std::span<const uint8_t> der, const std::string &what, bool certificates, bool crls,
+                Decoded &into) {
+    const unsigned char *end = der.data() + der.size();
+    if (certificates) {
+        const unsigned char *cursor = der.data();
+        X509Ptr certificate(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+        if (certificate) {
+            if (cursor != end) {
+                throw failure(CCATTEST_E_MALFORMED,
+                              what + ": trailing data after the certificate (" +
+                                  byte_count(static_cast<size_t>(end - cursor)) + ")");
+            }
+            into.certificates.push_back(std::move(certificate));
+            return;
+        }
+        if (crls) {
+            (void)openssl_error(); // the CRL attempt below gives the reason
+        }
+    }
+    if (crls) {
+        const unsigned char *cursor = der.data();
+        X509CrlPtr crl(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(der.size())));
+        if (crl) {
+            if (cursor != end) {
+                throw failure(CCATTEST_E_MALFORMED,
+                              what + ": trailing data after the CRL (" +
+                                  byte_count(static_cast<size_t>(end - cursor)) + ")");
+            }
+            into.crls.push_back(std::move(crl));
+            return;
+        }
+    }
+    const std::string reason = openssl_error();
+    const char *expected = certificates && crls ? " is neither an X.509 certificate nor a CRL"
+                           : certificates       ? " is not an X.509 certificate"
+                                                : " is not an X.509 CRL";
+    throw failure(CCATTEST_E_MALFORMED,
+                  what + expected + (reason.empty() ? std::string() : ": " + reason));
+}
+
+// PEM blocks, each under the DER rule, with only whitespace around them: text before, between or
+// after blocks would otherwise be skipped silently by OpenSSL's reader.
+void decode_pem(std::string_view text, const std::string &what, bool certificates, bool crls,
+                Decoded &into) {
+    size_t at = 0;
+    size_t block = 0;
+    for (;;) {
+        while (at < text.size() && is_pem_space(text[at])) {
+            ++at;
+        }
+        if (at == text.size()) {
+            return;
+        }
+        if (text.compare(at, 11, "-----BEGIN ") != 0) {
+            throw failure(CCATTEST_E_MALFORMED, what + ": trailing data after PEM block " +
+                                                    std::to_string(block) + " (" +
+                                                    byte_count(text.size() - at) + ")");
+        }
+        if (++block > max_pem_blocks) {
+            throw failure(CCATTEST_E_MALFORMED, what + " has more than " +
+                                                    std::to_string(max_pem_blocks) + " PEM blocks");
+        }
+        const std::string where = what + ", PEM block " + std::to_string(block);
+        const std::string_view rest = text.substr(at);
+        const std::unique_ptr<BIO, BioDeleter> bio(
+            BIO_new_mem_buf(rest.data(), static_cast<int>(rest.size())));
+        char *name = nullptr;
+        char *header = nullptr;
+        unsigned char *der = nullptr;
+        long length = 0;
+        if (!bio || PEM_read_bio(bio.get(), &name, &header, &der, &length) != 1) {
+            throw failure(CCATTEST_E_MALFORMED, where + " does not decode: " + openssl_error());
+        }
+        const std::unique_ptr<char, OpensslFreeChar> name_owner(name);
+        const std::unique_ptr<char, OpensslFreeChar> header_owner(header);
+        const std::unique_ptr<unsigned char, OpensslFree> der_owner(der);
+        if (header != nullptr && header[0] != '\0') {
+            throw failure(CCATTEST_E_MALFORMED, where + " has PEM headers");
+        }
+        const std::string label(name);
+        const bool is_certificate = certificates && label == "CERTIFICATE";
+        const bool is_crl = crls && label == "X509 CRL";
+        if (!is_certificate && !is_crl) {
+            throw failure(CCATTEST_E_MALFORMED,
+                          where + " is \"" + label + "\", expected " +
+                              (certificates && crls ? "\"CERTIFICATE\" or \"X509 CRL\""
+                               : certificates       ? "\"CERTIFICATE\""
+                                                    : "\"X509 CRL\""));
+        }
+        decode_der({der, static_cast<size_t>(length)}, where, is_certificate, is_crl, into);
+        // The reader consumed exactly the block's lines: continue after them.
+        char *left = nullptr;
+        at += rest.size() - static_cast<size_t>(BIO_get_mem_data(bio.get(), &left));
+    }
+}
+
+Decoded decode_x509(std::span<const uint8_t> data, const std::string &what, Encoding encoding,
+                    bool certificates, bool crls) {
+    if (data.empty()) {
+        throw failure(CCATTEST_E_MALFORMED, what + " is empty");
+    }
+    if (data.size() > max_x509_input) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      what + " is " + byte_count(data.size()) + ", more than the 1 MiB allowed");
+    }
+    const std::string_view text(reinterpret_cast<const char *>(data.data()), data.size());
+    size_t first = 0;
+    while (first < text.size() && is_pem_space(text[first])) {
+        ++first;
+    }
+    Decoded out;
+    if (text.compare(first, 11, "-----BEGIN ") == 0) {
+        if (encoding == Encoding::der) {
+            throw failure(CCATTEST_E_MALFORMED, what + " is PEM, but only DER is accepted here");
+        }
+        decode_pem(text, what, certificates, crls, out);
+        return out;
+    }
+    try {
+        decode_der(data, what, certificates, crls, out);
+    } catch (const failure &) {
+        if (encoding == Encoding::der_or_pem && text.find("-----BEGIN ") != std::string::npos) {
+            throw failure(CCATTEST_E_MALFORMED, what + ": data before the first PEM block");
+        }
+        throw;
+    }
+    return out;
 }
 
 std::string describe(const Certificate &certificate) {
@@ -88,25 +245,6 @@ std::string rfc3339(int64_t seconds) {
     return {text, length};
 }
 
-Bytes read_file(const std::filesystem::path &file, size_t max_size) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(file, ec);
-    if (ec) {
-        throw failure(CCATTEST_E_IO, "cannot read " + file.string() + ": " + ec.message());
-    }
-    if (size > max_size) {
-        throw failure(CCATTEST_E_IO, file.string() + " is " + std::to_string(size) +
-                                         " bytes, more than the " + std::to_string(max_size) +
-                                         " allowed");
-    }
-    std::ifstream in(file, std::ios::binary);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) {
-        throw failure(CCATTEST_E_IO, "cannot read " + file.string());
-    }
-    return data;
-}
-
 Certificate::Certificate(X509Ptr certificate) : certificate_(certificate.release(), X509_free) {
     unsigned int length = 0;
     if (X509_digest(certificate_.get(), EVP_sha256(), sha256_.data(), &length) != 1) {
@@ -114,28 +252,25 @@ Certificate::Certificate(X509Ptr certificate) : certificate_(certificate.release
     }
 }
 
-Certificate Certificate::parse(std::span<const uint8_t> data, const std::string &what) {
-    if (data.empty() || data.size() > (1U << 20U)) {
-        throw failure(CCATTEST_E_MALFORMED, what + " is empty or larger than 1 MiB");
+Certificate Certificate::parse(std::span<const uint8_t> data, const std::string &what,
+                               Encoding encoding) {
+    Decoded decoded = decode_x509(data, what, encoding, true, false);
+    if (decoded.certificates.size() != 1) {
+        throw failure(CCATTEST_E_MALFORMED, what + " holds " +
+                                                std::to_string(decoded.certificates.size()) +
+                                                " certificates; expected exactly one");
     }
-    X509Ptr certificate;
-    const std::string_view text(reinterpret_cast<const char *>(data.data()), data.size());
-    if (text.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
-        const std::unique_ptr<BIO, BioDeleter> bio(
-            BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-        certificate.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-    } else {
-        const unsigned char *cursor = data.data();
-        certificate.reset(d2i_X509(nullptr, &cursor, static_cast<long>(data.size())));
-        if (certificate && cursor != data.data() + data.size()) {
-            throw failure(CCATTEST_E_MALFORMED, what + " has bytes after the certificate");
-        }
+    return Certificate(std::move(decoded.certificates.front()));
+}
+
+std::vector<Certificate> Certificate::parse_bundle(std::span<const uint8_t> data,
+                                                   const std::string &what) {
+    Decoded decoded = decode_x509(data, what, Encoding::der_or_pem, true, false);
+    std::vector<Certificate> out;
+    for (auto &certificate : decoded.certificates) {
+        out.emplace_back(std::move(certificate));
     }
-    if (!certificate) {
-        throw failure(CCATTEST_E_MALFORMED,
-                      what + " is not an X.509 certificate: " + openssl_error());
-    }
-    return Certificate(std::move(certificate));
+    return out;
 }
 
 Certificate Certificate::load(const std::filesystem::path &file) {
@@ -240,22 +375,26 @@ void verify_chain(const Certificate &leaf, const std::vector<Certificate> &inter
                   "certificate chain does not verify at " + subject + ": " + reason);
 }
 
-Crl Crl::parse(std::span<const uint8_t> data, const std::string &what) {
-    X509_CRL *crl = nullptr;
-    const std::string_view text(reinterpret_cast<const char *>(data.data()), data.size());
-    if (text.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
-        const std::unique_ptr<BIO, BioDeleter> bio(
-            BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-        crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
-    } else {
-        const unsigned char *cursor = data.data();
-        crl = d2i_X509_CRL(nullptr, &cursor, static_cast<long>(data.size()));
+Crl::Crl(X509CrlPtr crl) : crl_(crl.release(), X509_CRL_free) {}
+
+Crl Crl::parse(std::span<const uint8_t> data, const std::string &what, Encoding encoding) {
+    Decoded decoded = decode_x509(data, what, encoding, false, true);
+    if (decoded.crls.size() != 1) {
+        throw failure(CCATTEST_E_MALFORMED, what + " holds " + std::to_string(decoded.crls.size()) +
+                                                " CRLs; expected exactly one");
     }
-    if (crl == nullptr) {
-        throw failure(CCATTEST_E_MALFORMED, what + " is not an X.509 CRL: " + openssl_error());
+    return Crl(std::move(decoded.crls.front()));
+}
+
+X509Objects parse_x509_objects(std::span<const uint8_t> data, const std::string &what) {
+    Decoded decoded = decode_x509(data, what, Encoding::der_or_pem, true, true);
+    X509Objects out;
+    for (auto &certificate : decoded.certificates) {
+        out.certificates.emplace_back(std::move(certificate));
     }
-    Crl out;
-    out.crl_.reset(crl, X509_CRL_free);
+    for (auto &crl : decoded.crls) {
+        out.crls.emplace_back(std::move(crl));
+    }
     return out;
 }
 
@@ -277,9 +416,54 @@ bool Crl::revokes(const Certificate &certificate) const {
     return X509_CRL_get0_by_cert(crl_.get(), &entry, certificate.get()) == 1;
 }
 
+bool Crl::names_issuer(const Certificate &certificate) const {
+    return X509_NAME_cmp(X509_CRL_get_issuer(crl_.get()),
+                         X509_get_subject_name(certificate.get())) == 0;
+}
+
+std::string Crl::issuer_cn() const {
+    return common_name(X509_CRL_get_issuer(crl_.get()));
+}
+
+std::array<uint8_t, 32> sha256(std::span<const uint8_t> data) {
+    std::array<uint8_t, 32> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+        throw failure(CCATTEST_E_INTERNAL, "SHA-256 failed: " + openssl_error());
+    }
+    return digest;
+}
+
+bool ecdsa_s_is_low(EVP_PKEY *key, std::span<const uint8_t> s_big_endian) {
+    std::array<char, 80> group{};
+    size_t length = 0;
+    if (key == nullptr ||
+        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
+                                       &length) != 1) {
+        (void)openssl_error();
+        throw failure(CCATTEST_E_INVALID_ARGUMENT, "the key is not an EC key on a named curve");
+    }
+    const std::unique_ptr<EC_GROUP, GroupDeleter> curve(
+        EC_GROUP_new_by_curve_name(OBJ_txt2nid(group.data())));
+    const std::unique_ptr<BIGNUM, BnDeleter> half(BN_new());
+    const std::unique_ptr<BIGNUM, BnDeleter> s(
+        BN_bin2bn(s_big_endian.data(), static_cast<int>(s_big_endian.size()), nullptr));
+    if (!curve || !half || !s || BN_rshift1(half.get(), EC_GROUP_get0_order(curve.get())) != 1) {
+        (void)openssl_error();
+        throw failure(CCATTEST_E_INTERNAL,
+                      std::string("cannot compute half the order of curve ") + group.data());
+    }
+    return BN_cmp(s.get(), half.get()) <= 0;
+}
+
 bool ecdsa_sha384_verify(EVP_PKEY *key, std::span<const uint8_t> message,
                          std::span<const uint8_t> r_big_endian,
-                         std::span<const uint8_t> s_big_endian) {
+                         std::span<const uint8_t> s_big_endian, EcdsaSignatureForm form) {
+    if (form == EcdsaSignatureForm::low_s && !ecdsa_s_is_low(key, s_big_endian)) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "ECDSA signature has a high s (above half the curve order), which this "
+                      "signer never produces");
+    }
     const std::unique_ptr<ECDSA_SIG, SigDeleter> signature(ECDSA_SIG_new());
     BIGNUM *r = BN_bin2bn(r_big_endian.data(), static_cast<int>(r_big_endian.size()), nullptr);
     BIGNUM *s = BN_bin2bn(s_big_endian.data(), static_cast<int>(s_big_endian.size()), nullptr);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
 
 namespace ccattest::snp {
@@ -46,14 +47,8 @@ constexpr std::array<Slot, 5> slots = {{
     {"crl", &guid_crl, &Evidence::crl},
 }};
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    return text;
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
 
 } // namespace
@@ -87,10 +82,16 @@ Evidence decode_token(std::span<const uint8_t> token) {
         evidence.form = TokenForm::raw_report;
         return evidence;
     }
-    const std::string_view text =
-        trimmed({reinterpret_cast<const char *>(token.data()), token.size()});
+    // Whitespace is refused, never trimmed: " T" and "T\n" would otherwise be two more tokens of
+    // the evidence in T.
+    const std::string_view text(reinterpret_cast<const char *>(token.data()), token.size());
     if (text.empty()) {
         throw failure(CCATTEST_E_MALFORMED, "token is empty");
+    }
+    if (is_space(text.front()) || is_space(text.back())) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      std::string("token ") + (is_space(text.front()) ? "starts" : "ends") +
+                          " with whitespace; only the exact token text is accepted");
     }
     if (text.front() != '{') {
         evidence.report = common::base64_decode(text, "token (FLARE base64 report)");
@@ -110,13 +111,6 @@ Evidence decode_token(std::span<const uint8_t> token) {
     if (ec || !document.is_object()) {
         throw failure(CCATTEST_E_MALFORMED,
                       "token is not a JSON object" + (ec ? ": " + ec.message() : std::string()));
-    }
-    // Tokens are written by encode_token; only that exact (compact, duplicate-free) text is
-    // accepted, so no two texts carry the same token and no member can hide behind a duplicate.
-    if (boost::json::serialize(document) != text) {
-        throw failure(CCATTEST_E_MALFORMED,
-                      "token is not in canonical form (duplicate members, "
-                      "whitespace or escapes that encode_token never writes)");
     }
     const auto &object = document.get_object();
     for (const auto &[key, value] : object) {
@@ -153,7 +147,40 @@ Evidence decode_token(std::span<const uint8_t> token) {
         }
     }
     evidence.form = TokenForm::ccattest;
+    // Tokens are written by encode_token; only that exact text is accepted, so no two texts carry
+    // the same token and no member can hide behind a duplicate.
+    if (encode_token(evidence) != text) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      "token is not in canonical form (members out of order, duplicate members, "
+                      "whitespace, escapes or an empty \"certificates\" object, none of which "
+                      "encode_token writes)");
+    }
     return evidence;
+}
+
+void refuse_unused_certificates(const Evidence &evidence, SigningKey signing_key) {
+    if (signing_key == SigningKey::vcek && evidence.vlek) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      "token carries a \"vlek\" certificate, but the report is signed with the "
+                      "VCEK (SIGNING_KEY 0): a certificate the report does not use is refused");
+    }
+    if (signing_key == SigningKey::vlek && evidence.vcek) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      "token carries a \"vcek\" certificate, but the report is signed with the "
+                      "VLEK (SIGNING_KEY 1): a certificate the report does not use is refused");
+    }
+}
+
+void drop_unused_certificates(Evidence &evidence) {
+    if (evidence.report.size() != report_size) {
+        return; // verify names the problem
+    }
+    const uint32_t key_info = common::ByteReader(evidence.report).u32(0x48, "KEY_INFO");
+    switch ((key_info >> 2U) & 7U) {
+    case 0: evidence.vlek.reset(); break;
+    case 1: evidence.vcek.reset(); break;
+    default: break; // unsigned or reserved: verify refuses the report itself
+    }
 }
 
 std::string encode_token(const Evidence &evidence) {

@@ -241,8 +241,9 @@ ccattest_status snp_generate(ccattest_instance *handle, const ccattest_generate_
         ccattest::sdk::check_generate_args(handle, args, out_token);
         const auto &instance = *reinterpret_cast<const Instance *>(handle);
         const std::span<const uint8_t, 64> report_data(args->report_data, 64);
-        const std::string token =
-            snp::encode_token(snp::generate_evidence(instance.source, report_data));
+        snp::Evidence evidence = snp::generate_evidence(instance.source, report_data);
+        snp::drop_unused_certificates(evidence);
+        const std::string token = snp::encode_token(evidence);
         ccattest::sdk::give_to_host(*host, token.data(), token.size(), *out_token);
         return CCATTEST_OK;
     });

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include <ccattest/common/crypto.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -231,6 +233,10 @@ Report parse_report(std::span<const uint8_t> bytes) {
     r.signature_s = signature_scalar(in, 0x2E8, "SIGNATURE S");
     must_be_zero(in, 0x330, report_size, r.version);
     return r;
+}
+
+std::array<uint8_t, 32> evidence_digest(const Report &report) {
+    return common::sha256(std::span(report.raw.data(), signed_size));
 }
 
 std::optional<Product> report_product(const Report &report) {

@@ -84,6 +84,11 @@ struct Report {
 /// field, or an invalid policy/key bit.
 Report parse_report(std::span<const uint8_t> bytes);
 
+/// The evidence_digest claim: SHA-256 of the bytes the AMD secure processor signed (0x000-0x29F),
+/// so every encoding of one report (any token form, any carried certificates, s or n-s in its
+/// ECDSA signature) has one digest. The core keys its replay store by it.
+std::array<uint8_t, 32> evidence_digest(const Report &report);
+
 /// The product line a report states (v3+ CPUID), if any.
 std::optional<Product> report_product(const Report &report);
 

@@ -92,26 +92,32 @@ std::shared_ptr<const Verifier::Leaf> describe_leaf(Certificate certificate) {
 }
 
 bool matches_der(const Bytes &der, const Certificate &certificate) {
-    std::array<uint8_t, 32> digest{};
-    unsigned int length = 0;
-    return EVP_Digest(der.data(), der.size(), digest.data(), &length, EVP_sha256(), nullptr) == 1 &&
-           digest == certificate.sha256();
+    return common::sha256(der) == certificate.sha256();
 }
 
 bool is_signing_certificate(const Certificate &certificate) {
     return certificate.extension(oid_hw_id) || certificate.extension(oid_csp_id);
 }
 
-std::optional<Bytes> read_optional(const fs::path &stem) {
+struct CollateralFile {
+    fs::path path;
+    Bytes data;
+};
+
+std::optional<CollateralFile> read_optional(const fs::path &stem) {
     for (const char *extension : {".der", ".pem"}) {
         fs::path file = stem;
         file += extension;
         std::error_code ec;
         if (fs::is_regular_file(file, ec)) {
-            return common::read_file(file, max_collateral_file);
+            return CollateralFile{file, common::read_file(file, max_collateral_file)};
         }
     }
     return std::nullopt;
+}
+
+std::string describe(const Certificate &certificate) {
+    return "certificate \"" + certificate.subject_cn() + "\"";
 }
 
 } // namespace
@@ -123,31 +129,54 @@ struct Verifier::ChainResult {
 
 Verifier::Verifier(VerifierConfig config)
     : config_(std::move(config)), trust_(TrustStore::amd(config_.trust_dir)) {
-    for (const auto &file : config_.certificate_files) {
-        const Bytes data = common::read_file(file, max_collateral_file);
-        const std::string_view text(reinterpret_cast<const char *>(data.data()), data.size());
-        if (text.find("-----BEGIN X509 CRL-----") != std::string_view::npos) {
-            extra_crls_.push_back(data);
-            continue;
-        }
-        std::optional<Certificate> certificate;
-        try {
-            certificate = Certificate::parse(data, file.string());
-        } catch (const failure &) {
-            // DER CRLs look like nothing else: keep the file as a CRL if it parses as one.
-            (void)common::Crl::parse(data, file.string());
-            extra_crls_.push_back(data);
-            continue;
-        }
-        if (is_signing_certificate(*certificate)) {
-            extra_leaves_.push_back(describe_leaf(std::move(*certificate)));
-        }
-    }
     if (config_.allow_simulated && !config_.simulator_state_dir) {
         throw failure(
             CCATTEST_E_CONFIG,
             "allow_simulated needs simulator.state_dir: the simulator's roots live there");
     }
+    // Every object of every file is used: VCEKs/VLEKs become candidates, CRLs are checked; other
+    // certificates must be roots this verifier already trusts, since chains are built from those
+    // alone and an unknown ARK or ASK here would be ignored without anyone noticing.
+    for (const auto &file : config_.certificate_files) {
+        common::X509Objects objects;
+        try {
+            objects = common::parse_x509_objects(common::read_file(file, max_collateral_file),
+                                                 file.string());
+        } catch (const failure &e) {
+            // A bad file in the config is a config error (the message names the file and problem).
+            throw failure(e.status() == CCATTEST_E_MALFORMED ? CCATTEST_E_CONFIG : e.status(),
+                          e.what());
+        }
+        for (auto &certificate : objects.certificates) {
+            if (is_signing_certificate(certificate)) {
+                extra_leaves_.push_back(describe_leaf(std::move(certificate)));
+            } else if (!is_trusted_root(certificate)) {
+                throw failure(CCATTEST_E_CONFIG,
+                              file.string() + ": " + describe(certificate) +
+                                  " is neither a VCEK/VLEK nor one of the trusted ARK/ASK/ASVK");
+            }
+        }
+        for (auto &crl : objects.crls) {
+            extra_crls_.push_back({std::move(crl), "configured CRL " + file.string()});
+        }
+    }
+}
+
+bool Verifier::is_trusted_root(const Certificate &certificate) const {
+    for (const Product product : {Product::milan, Product::genoa, Product::turin}) {
+        std::vector<const ProductRoots *> candidates = trust_.for_product(product);
+        if (config_.allow_simulated) {
+            candidates.push_back(&simulated_roots(*config_.simulator_state_dir, product));
+        }
+        for (const ProductRoots *roots : candidates) {
+            for (const Certificate *root : {&roots->ark, &roots->ask, &roots->asvk}) {
+                if (root->sha256() == certificate.sha256()) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
 }
 
 Product Verifier::decide_product(const Report &report, const LeafPtr &leaf) const {
@@ -187,24 +216,42 @@ std::optional<Product> Verifier::stated_product(const Report &report) const {
     return from_report ? from_report : config_.product;
 }
 
-Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> der, const char *what) const {
-    std::array<uint8_t, 32> digest{};
-    unsigned int length = 0;
-    if (EVP_Digest(der.data(), der.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-        throw failure(CCATTEST_E_INTERNAL, "cannot hash a certificate");
-    }
+Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> data, const std::string &what,
+                                    bool from_file) const {
+    const std::pair key(from_file, common::sha256(data));
     {
         const std::shared_lock lock(cache_mutex_);
-        if (const auto found = leaf_cache_.find(digest); found != leaf_cache_.end()) {
+        if (const auto found = leaf_cache_.find(key); found != leaf_cache_.end()) {
             return found->second;
         }
     }
-    LeafPtr leaf = describe_leaf(Certificate::parse(der, what));
+    LeafPtr leaf;
+    if (!from_file) {
+        leaf = describe_leaf(Certificate::parse(data, what, common::Encoding::der));
+    } else {
+        // A collateral file may be a bundle (e.g. VCEK, ASK and ARK in one PEM): its one signing
+        // certificate is the leaf, the others must be trusted roots.
+        std::vector<Certificate> signing;
+        for (auto &certificate : Certificate::parse_bundle(data, what)) {
+            if (is_signing_certificate(certificate)) {
+                signing.push_back(std::move(certificate));
+            } else if (!is_trusted_root(certificate)) {
+                throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                              what + ": " + describe(certificate) +
+                                  " is neither a VCEK/VLEK nor one of the trusted ARK/ASK/ASVK");
+            }
+        }
+        if (signing.size() != 1) {
+            throw failure(CCATTEST_E_MALFORMED, what + " holds " + std::to_string(signing.size()) +
+                                                    " VCEK/VLEK certificates; expected one");
+        }
+        leaf = describe_leaf(std::move(signing.front()));
+    }
     const std::unique_lock lock(cache_mutex_);
     if (leaf_cache_.size() >= max_cached_leaves) {
         leaf_cache_.clear();
     }
-    leaf_cache_.emplace(digest, leaf);
+    leaf_cache_.emplace(key, leaf);
     return leaf;
 }
 
@@ -213,7 +260,7 @@ Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evid
     const bool want_vlek = report.signing_key == SigningKey::vlek;
     const auto &carried = want_vlek ? evidence.vlek : evidence.vcek;
     if (carried) {
-        return leaf_of(*carried, want_vlek ? "token VLEK" : "token VCEK");
+        return leaf_of(*carried, want_vlek ? "token VLEK" : "token VCEK", false);
     }
     // Configured files: the first signing certificate of the wanted kind whose hardware id (VCEK)
     // matches the report; a lone candidate is used as is, so a mismatch is reported precisely.
@@ -239,7 +286,7 @@ Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evid
     }
     if (config_.collateral_dir && product) {
         const fs::path base = *config_.collateral_dir / product_name(*product);
-        std::optional<Bytes> data;
+        std::optional<CollateralFile> data;
         if (want_vlek) {
             data = read_optional(base / "vlek");
         } else {
@@ -248,7 +295,10 @@ Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evid
                                  tcb_hex(report.reported_tcb));
         }
         if (data) {
-            return leaf_of(*data, want_vlek ? "collateral VLEK" : "collateral VCEK");
+            return leaf_of(data->data,
+                           std::string(want_vlek ? "collateral VLEK " : "collateral VCEK ") +
+                               data->path.string(),
+                           true);
         }
     }
     return nullptr;
@@ -302,31 +352,44 @@ Verifier::ChainResult Verifier::verify_chain_cached(const Leaf &leaf_info, Produ
 
 void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
                          const Certificate &leaf, int64_t when) const {
-    std::vector<std::pair<Bytes, std::string>> crls;
+    struct Source {
+        common::Crl crl;
+        std::string what;
+        bool carried; ///< part of the token
+    };
+    std::vector<Source> crls;
     if (evidence.crl) {
-        crls.emplace_back(*evidence.crl, "token CRL");
+        crls.push_back({common::Crl::parse(*evidence.crl, "token CRL", common::Encoding::der),
+                        "token CRL", true});
     }
-    for (const auto &crl : extra_crls_) {
-        crls.emplace_back(crl, "configured CRL");
+    for (const auto &[crl, what] : extra_crls_) {
+        crls.push_back({crl, what, false});
     }
     if (config_.collateral_dir) {
         const fs::path base = *config_.collateral_dir / product_name(roots.product);
-        if (auto data = read_optional(base / (kind == SigningKey::vlek ? "vlek_crl" : "crl"))) {
-            crls.emplace_back(std::move(*data), "collateral CRL");
+        if (auto file = read_optional(base / (kind == SigningKey::vlek ? "vlek_crl" : "crl"))) {
+            const std::string what = "collateral CRL " + file->path.string();
+            crls.push_back({common::Crl::parse(file->data, what), what, false});
         }
     }
     const Certificate &intermediate = kind == SigningKey::vlek ? roots.asvk : roots.ask;
-    for (const auto &[data, what] : crls) {
-        const auto crl = common::Crl::parse(data, what);
+    for (const auto &[crl, what, carried] : crls) {
+        if (!crl.names_issuer(roots.ark)) {
+            // A token member nothing checks could carry anything; operator files may hold the CRLs
+            // of several product lines, so theirs are only skipped.
+            if (carried) {
+                throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                              what + " is issued by \"" + crl.issuer_cn() + "\", not by " +
+                                  roots.ark.subject_cn() +
+                                  " (the root of this chain): an unrelated CRL is refused");
+            }
+            continue;
+        }
+        // Names this chain's ARK: a bad signature is a forgery, a past nextUpdate is stale.
         try {
             crl.verify(roots.ark, when);
         } catch (const failure &e) {
-            // A CRL from another product line or issuer says nothing about this chain; an expired
-            // or forged one from this ARK is an error.
-            if (e.status() == CCATTEST_E_EXPIRED) {
-                throw failure(CCATTEST_E_EXPIRED, what + ": " + e.what());
-            }
-            continue;
+            throw failure(e.status(), what + ": " + e.what());
         }
         for (const Certificate *certificate : {&intermediate, &leaf}) {
             if (crl.revokes(*certificate)) {
@@ -342,6 +405,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
                                      int64_t verification_time) const {
     const Evidence evidence = decode_token(token);
     const Report report = parse_report(evidence.report);
+    refuse_unused_certificates(evidence, report.signing_key);
     if (report.signing_key == SigningKey::none) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED, "report is not signed (SIGNING_KEY is none)");
     }
@@ -399,9 +463,11 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
         compare_spl(*leaf, 4, "fmc", tcb.fmc.value_or(0), kind_name);
     }
 
+    // AMD does not promise low-s signatures, so both (r, s) and (r, n-s) are accepted; the replay
+    // key (evidence_digest) covers the signed bytes only, so both are one piece of evidence.
     if (!common::ecdsa_sha384_verify(leaf->certificate.public_key(),
                                      std::span(report.raw.data(), signed_size), report.signature_r,
-                                     report.signature_s)) {
+                                     report.signature_s, common::EcdsaSignatureForm::any)) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string("report signature does not verify with the ") + kind_name);
     }
@@ -416,6 +482,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     boost::json::object claims = report_claims(report, product);
     claims["simulated"] = chain.roots->simulated;
     claims["token_form"] = token_form_name(evidence.form);
+    claims["evidence_digest"] = to_hex(evidence_digest(report));
     claims["chain"] = {{"root", chain.roots->ark.subject_cn()},
                        {"signing_certificate_sha256", to_hex(leaf->certificate.sha256())},
                        {"valid_until", common::rfc3339(chain.valid_until)}};
@@ -441,13 +508,15 @@ boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
         out["product"] = "unknown (TCB fields decoded as Milan/Genoa)";
     }
     out["token_form"] = token_form_name(evidence.form);
+    out["evidence_digest"] = to_hex(evidence_digest(report));
     out["signature"] = {{"r", to_hex(report.signature_r)}, {"s", to_hex(report.signature_s)}};
     boost::json::object certificates;
     for (const auto &[name, bytes] :
          {std::pair{"ark", &evidence.ark}, std::pair{"ask", &evidence.ask},
           std::pair{"vcek", &evidence.vcek}, std::pair{"vlek", &evidence.vlek}}) {
         if (*bytes) {
-            const auto certificate = Certificate::parse(**bytes, std::string("token ") + name);
+            const auto certificate =
+                Certificate::parse(**bytes, std::string("token ") + name, common::Encoding::der);
             certificates[name] = {{"subject", certificate.subject_cn()},
                                   {"issuer", certificate.issuer_cn()},
                                   {"not_before", common::rfc3339(certificate.not_before())},

@@ -18,6 +18,8 @@
 #include <optional>
 #include <shared_mutex>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace ccattest::snp {
@@ -59,7 +61,11 @@ private:
 
     /// The product a report states (CPUID, v3+), else the configured one.
     std::optional<Product> stated_product(const Report &report) const;
-    LeafPtr leaf_of(std::span<const uint8_t> der, const char *what) const;
+    /// A token's signing certificate (exactly one, DER: `from_file` false) or a collateral file's
+    /// (DER or a PEM bundle holding exactly one VCEK/VLEK and otherwise only trusted roots).
+    LeafPtr leaf_of(std::span<const uint8_t> data, const std::string &what, bool from_file) const;
+    /// Whether a certificate is one of the ARK/ASK/ASVK this verifier trusts (any product line).
+    bool is_trusted_root(const common::Certificate &certificate) const;
     Product decide_product(const Report &report, const LeafPtr &leaf) const;
     LeafPtr find_leaf(const Report &report, const Evidence &evidence,
                       std::optional<Product> product) const;
@@ -70,7 +76,11 @@ private:
     VerifierConfig config_;
     TrustStore trust_;
     std::vector<LeafPtr> extra_leaves_;
-    std::vector<common::Bytes> extra_crls_;
+    struct NamedCrl {
+        common::Crl crl;
+        std::string what;
+    };
+    std::vector<NamedCrl> extra_crls_;
 
     // Verified chains by (leaf fingerprint, key kind, product): the window in which the chain is
     // valid and the roots it reached, so a warm verification skips the RSA work.
@@ -81,9 +91,10 @@ private:
     };
     mutable std::shared_mutex cache_mutex_;
     mutable std::map<std::string, CachedChain> chain_cache_;
-    // Decoded signing certificates by the SHA-256 of their DER, so a warm verification does not
-    // parse the certificate again. Bounded: cleared when full.
-    mutable std::map<std::array<uint8_t, 32>, LeafPtr> leaf_cache_;
+    // Decoded signing certificates by (from a file, SHA-256 of the bytes), so a warm verification
+    // does not parse the certificate again; the flag keeps a PEM file's leaf from being found for
+    // the same bytes in a token, which must be DER. Bounded: cleared when full.
+    mutable std::map<std::pair<bool, std::array<uint8_t, 32>>, LeafPtr> leaf_cache_;
 };
 
 } // namespace ccattest::snp

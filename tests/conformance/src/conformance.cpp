@@ -741,6 +741,86 @@ CheckResult binding_check(Session &s) {
     return pass();
 }
 
+// The claims' evidence_digest, or why there is none.
+std::optional<std::string> evidence_digest(const Bytes &claims, std::string &problem) {
+    boost::system::error_code ec;
+    const auto parsed = json::parse(std::string(claims.begin(), claims.end()), ec);
+    if (ec || !parsed.is_object()) {
+        problem = "claims are not a JSON object";
+        return std::nullopt;
+    }
+    const auto *digest = parsed.get_object().if_contains("evidence_digest");
+    if (digest == nullptr || !digest->is_string()) {
+        problem = "claims have no \"evidence_digest\" string";
+        return std::nullopt;
+    }
+    const std::string text(digest->get_string());
+    if (text.size() != 64 || !std::all_of(text.begin(), text.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        })) {
+        problem = "evidence_digest \"" + text + "\" is not 64 lower-case hex characters";
+        return std::nullopt;
+    }
+    return text;
+}
+
+CheckResult evidence_digest_check(Session &s) {
+    REQUIRE_TOKEN(s)
+    Instance instance(s);
+    std::string error;
+    std::string problem;
+    std::array<std::optional<std::string>, 2> digests;
+    for (auto &digest : digests) {
+        Bytes claims;
+        const ccattest_status status =
+            s.verify(instance.handle, *s.token, s.report_data.data(), &error, &claims);
+        if (status != CCATTEST_OK) {
+            return fail("the valid token does not verify: " + status_text(status) + " " + error);
+        }
+        digest = evidence_digest(claims, problem);
+        if (!digest) {
+            return fail(problem);
+        }
+    }
+    if (*digests[0] != *digests[1]) {
+        return fail("one token verified twice gave two evidence_digest values: " + *digests[0] +
+                    " and " + *digests[1]);
+    }
+    if ((s.api.capabilities & CCATTEST_CAP_GENERATE) == 0 || s.api.generate == nullptr) {
+        return pass("stable; distinctness not checked (the plugin does not generate)");
+    }
+    // Other evidence: a second token for other report data must have another digest.
+    auto other_data = s.report_data;
+    other_data[0] ^= 0xFF;
+    ccattest_generate_args args{};
+    args.struct_size = sizeof args;
+    args.report_data = other_data.data();
+    Buffer other(s.host);
+    Message message;
+    const ccattest_status generated = s.api.generate(instance.handle, &args, &other.value,
+                                                     message.text.data(), message.text.size());
+    if (generated != CCATTEST_OK) {
+        return pass("stable; distinctness not checked (a second generate gave " +
+                    status_text(generated) + ": " + message.str() + ")");
+    }
+    Bytes claims;
+    const ccattest_status status =
+        s.verify(instance.handle, other.bytes(), other_data.data(), &error, &claims);
+    if (status != CCATTEST_OK) {
+        return fail("a second generated token does not verify: " + status_text(status) + " " +
+                    error);
+    }
+    const auto second = evidence_digest(claims, problem);
+    if (!second) {
+        return fail(problem);
+    }
+    if (*second == *digests[0]) {
+        return fail("two tokens for different report data have the same evidence_digest " +
+                    *second);
+    }
+    return pass("stable for one token, distinct for two");
+}
+
 CheckResult tamper_check(Session &s) {
     REQUIRE_TOKEN(s)
     Instance instance(s);
@@ -961,6 +1041,9 @@ const std::vector<Check> &all_checks() {
         {{"CC-RT-1", "generate then verify succeeds; claims and inspect output are JSON objects"},
          round_trip_check},
         {{"CC-BIND-1", "other expected report data gives binding_mismatch"}, binding_check},
+        {{"CC-CLAIMS-1", "claims carry evidence_digest: 64 lower-case hex, one per token, "
+                         "distinct for distinct evidence"},
+         evidence_digest_check},
         {{"CC-TAMPER-1", "no flipped byte of a valid token is accepted"}, tamper_check},
         {{"CC-TAMPER-2", "no truncated or extended token is accepted"}, truncation_check},
         {{"CC-TAMPER-3", "a 16 MiB input is refused promptly without huge allocations"},

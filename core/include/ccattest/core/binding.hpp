@@ -1,10 +1,12 @@
-// Binding evidence to a challenge and to the attester's identity, and the durable replay store.
+// Binding evidence to a challenge, the attester's identity and its issue time, and the durable
+// replay store.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -14,10 +16,14 @@ namespace ccattest {
 
 using Challenge = std::array<uint8_t, 32>;
 using ReportData = std::array<uint8_t, 64>;
+using Digest = std::array<uint8_t, 32>;
 
-/// The report data a token must bind: SHA-512("ccattest/v1" || challenge || SHA-256(identity)).
+/// The report data a token must bind:
+/// SHA-512("ccattest/v2" || challenge || SHA-256(identity) || issued_at as 8 bytes big-endian).
+/// Binding the issue time means the age a verifier computes comes from signed evidence.
 /// The identity is the site name plus, when the host knows it, its TLS key hash (site_identity).
-ReportData report_data_for(const Challenge &challenge, std::string_view identity);
+ReportData report_data_for(const Challenge &challenge, std::string_view identity,
+                           int64_t issued_at);
 
 /// "site:<name>" or "site:<name>;tls-key-sha256:<hex>".
 std::string site_identity(std::string_view site, std::string_view tls_key_sha256_hex = {});
@@ -25,33 +31,74 @@ std::string site_identity(std::string_view site, std::string_view tls_key_sha256
 /// 32 random bytes from OpenSSL's CSPRNG.
 Challenge new_challenge();
 
-/// The replay store is corrupt or cannot be written; what() names the file (and line).
+/// The replay key of one piece of evidence: SHA-256 over a domain label, the namespace and the
+/// plugin's evidence_digest (a digest of the signed evidence itself, so every spelling of one
+/// piece of evidence has one key).
+Digest replay_key(std::string_view namespace_id, std::span<const uint8_t, 32> evidence_digest);
+
+/// The replay store is damaged, cannot be read or written, or is full; what() names the file (and
+/// the line).
 class ReplayStoreError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-/// Digests of tokens already accepted, kept until they expire, in an append-only file that is
-/// fsynced before a token counts as recorded, survives restarts, is bounded, and is compacted by
-/// expiry. A torn last record (a crash mid-write) is dropped; any other damage is an error, never a
-/// reset.
+/// Replay keys of evidence already accepted, each kept until a time the verifier computed, in an
+/// append-only file shared by every process of a site:
+/// - check_and_record holds an exclusive lock (flock on "<file>.lock") across re-reading what other
+///   processes appended, the check, and the durable (fsynced) append, so one key is accepted once
+///   across processes;
+/// - every record carries a checksum and parsing is strict: damage is an error naming the line,
+///   never a reset;
+/// - a torn last record (a crash mid-append; never acknowledged) is cut off before the next append;
+/// - the file is compacted by expiry; at most max_entries live records in all and max_per_site per
+///   site, and what a load reads is bounded, so the store cannot grow memory without bound.
 class ReplayStore {
 public:
-    explicit ReplayStore(std::filesystem::path file, size_t max_entries = 100000);
+    struct Limits {
+        size_t max_entries = 100000;
+        size_t max_per_site = 1000;
+    };
+    enum class Outcome { recorded, replayed, site_quota_exceeded };
 
-    /// True and recorded (durably) when `digest` is new or its record expired; false when seen.
-    /// Throws ReplayStoreError when the store is full of unexpired entries or cannot be written.
-    bool check_and_record(const std::array<uint8_t, 32> &digest, int64_t expires_at, int64_t now);
+    explicit ReplayStore(std::filesystem::path file);
+    ReplayStore(std::filesystem::path file, Limits limits);
+    ~ReplayStore();
+    ReplayStore(const ReplayStore &) = delete;
+    ReplayStore &operator=(const ReplayStore &) = delete;
+
+    /// recorded (durably) when `key` is new or its record expired; replayed when seen and not yet
+    /// expired; site_quota_exceeded when `site` already holds max_per_site live records. Throws
+    /// ReplayStoreError when the store is full of live records, damaged, or cannot be written.
+    Outcome check_and_record(const Digest &key, std::string_view site, int64_t expires_at,
+                             int64_t now);
+    /// Live and expired records currently held in memory.
     [[nodiscard]] size_t size() const noexcept { return entries_.size(); }
+    [[nodiscard]] const std::filesystem::path &file() const noexcept { return file_; }
 
 private:
+    struct Entry {
+        int64_t expires_at = 0;
+        uint64_t site_tag = 0;
+    };
+    class Lock;
+
+    void refresh();
+    void load_from(int descriptor, uint64_t offset);
     void append(const std::string &line);
     void compact(int64_t now);
+    void create_new();
 
     std::filesystem::path file_;
-    size_t max_entries_;
+    Limits limits_;
+    int lock_descriptor_ = -1;
+    uint64_t file_device_ = 0;
+    uint64_t file_inode_ = 0;
+    uint64_t read_offset_ = 0; ///< bytes of the file parsed so far
     size_t records_in_file_ = 0;
-    std::map<std::array<uint8_t, 32>, int64_t> entries_;
+    size_t line_number_ = 0;
+    std::map<Digest, Entry> entries_;
+    std::mutex mutex_; // threads of one process share the lock file's descriptor
 };
 
 } // namespace ccattest

@@ -15,12 +15,26 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ccattest {
 
-/// One site's evidence as it travels: tokens per namespace, bound to (challenge, site identity).
+/// CC info (another site's evidence) that is not well-formed; what() says what is wrong.
+class MalformedEvidence : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Latest issue time CC info may carry (9999-12-31T23:59:59Z); earlier than 0 is malformed too.
+inline constexpr int64_t max_issued_at = 253402300799;
+/// How far in the future (verifier's clock) an issue time may lie: clocks of sites differ.
+inline constexpr int64_t max_clock_skew = 300;
+
+/// One site's evidence as it travels: tokens per namespace, bound to (challenge, site identity,
+/// issue time).
 struct CcInfo {
     std::string site;
     int64_t issued_at = 0;
@@ -28,8 +42,11 @@ struct CcInfo {
     std::map<std::string, std::vector<uint8_t>> tokens; ///< namespace -> token
 
     [[nodiscard]] boost::json::value to_json() const;
-    /// Throws ConfigError naming what is malformed.
+    /// Exactly the members to_json writes, each of its type and range; throws MalformedEvidence
+    /// naming what is wrong.
     static CcInfo from_json(const boost::json::value &value);
+    /// Parses CC info text (strict JSON: duplicate members are malformed); `origin` names it.
+    static CcInfo from_text(std::string_view text, const std::string &origin);
 };
 
 /// The outcome of appraising one site's evidence.
@@ -48,6 +65,7 @@ struct ManagerSettings {
     std::optional<std::string> tls_key_sha256; ///< part of the identity when the host knows it
     std::filesystem::path state_dir;           ///< replay store lives here
     int64_t default_token_expiration = 3600;
+    ReplayStore::Limits replay_limits; ///< live records in all and per site
 };
 
 class CCManager {
@@ -68,9 +86,12 @@ public:
     CcInfo fresh_info(const Challenge &challenge);
 
     /// Appraises another site's evidence: the site named in it is the authenticated identity, every
-    /// required namespace is present and known, no token is older than its expiration, each binds
-    /// (challenge, identity), each verifies through its plugin, the claims satisfy this policy,
-    /// and, when `replay` is set, no token was seen before.
+    /// required namespace is present and known, the issue time is neither older than the
+    /// namespace's token_expiration nor more than max_clock_skew ahead, each token binds
+    /// (challenge, identity, issue time), each verifies through its plugin, the claims satisfy this
+    /// policy, and, when `replay` is set, the evidence (keyed by the plugin's evidence_digest) was
+    /// not accepted before; its record is kept until now + max_clock_skew + token_expiration, the
+    /// whole window in which it could still be accepted.
     Verdict appraise(const CcInfo &info, const std::string &authenticated_site,
                      const std::string &role, const std::optional<Challenge> &expected_challenge,
                      bool replay);
@@ -102,8 +123,13 @@ private:
     Policy policy_;
     ManagerSettings settings_;
     Clock clock_;
-    std::unique_ptr<ReplayStore> replay_;
-    std::mutex replay_mutex_; // the store is shared by parallel appraisals
+    // One token: age, verification, claims, policy and replay. Returns the number of policy
+    // failures it added; every failure is added to `verdict`.
+    size_t appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
+                          const CcInfo &info, const std::string &site, const ReportData &expected,
+                          bool replay, int64_t now, Verdict &verdict);
+
+    std::unique_ptr<ReplayStore> replay_; // thread-safe and shared across processes
     std::optional<CcInfo> registration_;
 };
 

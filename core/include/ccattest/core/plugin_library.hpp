@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,9 +44,16 @@ public:
         std::string label;                 ///< the configured name; tags log lines
         std::filesystem::path path;        ///< the resolved file
         std::optional<std::string> sha256; ///< lower-case hex pin
+        /// Runs after every check passed, just before the checked file is loaded. Only tests set
+        /// it: they replace the file at `path` here to prove that the checked bytes are loaded.
+        std::function<void()> after_checks{};
     };
 
-    /// Opens, checks and negotiates. Throws LoadError with the exact reason. A file already loaded
+    /// Opens the file once, checks that descriptor (a regular file; not group/world-writable;
+    /// owned by root or the current user; every folder on the way to it, and to any symbolic link
+    /// on that way, owned by root or the current user and not group/world-writable unless sticky
+    /// and owned by root; the sha256 pin), then loads that same descriptor, so what was checked is
+    /// what runs. Negotiates the ABI. Throws LoadError with the exact reason. A file already loaded
     /// in this process (same device and inode) is not loaded twice: the living PluginLibrary is
     /// returned, so a plugin only ever sees one host table.
     static std::shared_ptr<PluginLibrary> open(Options options);
@@ -68,10 +76,11 @@ public:
     [[nodiscard]] const ccattest_host_api &host_api() const noexcept { return host_api_; }
 
 private:
-    explicit PluginLibrary(Options options);
-    void load(int descriptor);
+    PluginLibrary(Options options, int descriptor);
+    void load();
 
     Options options_;
+    int descriptor_; ///< the checked file, open while the library is loaded (see the destructor)
     boost::dll::shared_library library_;
     ccattest_host_api host_api_{};
     ccattest_plugin_api api_{};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ccattest/common/bytes.hpp"
+#include "ccattest/common/files.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -36,14 +37,33 @@ std::string openssl_error();
 /// Seconds since the epoch as RFC 3339 UTC ("2029-09-24T00:55:28Z").
 std::string rfc3339(int64_t seconds);
 
-/// Reads a whole file of at most max_size bytes; throws sdk::failure(CCATTEST_E_IO).
-Bytes read_file(const std::filesystem::path &file, size_t max_size);
+/// How an X.509 object (certificate or CRL) may be encoded.
+///
+/// One rule for both encodings, so what one accepts the other does not refuse:
+///  - DER: exactly one object, nothing before or after it ("trailing data after the
+///    certificate (1 byte)" otherwise);
+///  - PEM: one or more blocks with only whitespace before, between and after them, no PEM
+///    headers, each block's label naming its kind ("CERTIFICATE", "X509 CRL") and its base64
+///    holding exactly one DER object under the DER rule.
+/// Evidence formats carry DER only, so a token has one spelling; files an operator provides may be
+/// either.
+enum class Encoding {
+    der,
+    der_or_pem,
+};
 
 /// An X.509 certificate (shared, immutable once parsed).
 class Certificate {
 public:
-    /// DER or PEM. Throws sdk::failure(CCATTEST_E_MALFORMED) naming `what`.
-    static Certificate parse(std::span<const uint8_t> data, const std::string &what);
+    /// Exactly one certificate (see Encoding for the rule). Throws
+    /// sdk::failure(CCATTEST_E_MALFORMED) naming `what` and the problem.
+    static Certificate parse(std::span<const uint8_t> data, const std::string &what,
+                             Encoding encoding = Encoding::der_or_pem);
+    /// One or more certificates: a PEM bundle (every block is used, in order) or one DER
+    /// certificate. Throws sdk::failure(CCATTEST_E_MALFORMED) naming `what`, the block and the
+    /// problem.
+    static std::vector<Certificate> parse_bundle(std::span<const uint8_t> data,
+                                                 const std::string &what);
     static Certificate load(const std::filesystem::path &file);
     explicit Certificate(X509Ptr certificate);
 
@@ -73,20 +93,61 @@ void verify_chain(const Certificate &leaf, const std::vector<Certificate> &inter
 /// A certificate revocation list.
 class Crl {
 public:
-    static Crl parse(std::span<const uint8_t> data, const std::string &what);
+    /// Exactly one CRL (see Encoding for the rule). Throws sdk::failure(CCATTEST_E_MALFORMED)
+    /// naming `what` and the problem.
+    static Crl parse(std::span<const uint8_t> data, const std::string &what,
+                     Encoding encoding = Encoding::der_or_pem);
+    explicit Crl(X509CrlPtr crl);
+
     /// Throws sdk::failure(CCATTEST_E_VERIFICATION_FAILED) unless `issuer` signed it, and
     /// CCATTEST_E_EXPIRED when `when` is past its nextUpdate.
     void verify(const Certificate &issuer, int64_t when) const;
     [[nodiscard]] bool revokes(const Certificate &certificate) const;
+    /// Whether the CRL's issuer name is `certificate`'s subject name (says nothing about the
+    /// signature: verify checks that).
+    [[nodiscard]] bool names_issuer(const Certificate &certificate) const;
+    [[nodiscard]] std::string issuer_cn() const;
 
 private:
     std::shared_ptr<X509_CRL> crl_;
 };
 
-/// ECDSA signature check over SHA-384(message) with big-endian r and s.
+/// What a collateral file may hold: certificates and CRLs, DER (one object) or PEM (any number of
+/// CERTIFICATE and X509 CRL blocks, under the Encoding rule).
+struct X509Objects {
+    std::vector<Certificate> certificates;
+    std::vector<Crl> crls;
+};
+X509Objects parse_x509_objects(std::span<const uint8_t> data, const std::string &what);
+
+/// SHA-256 of bytes.
+std::array<uint8_t, 32> sha256(std::span<const uint8_t> data);
+
+/// Which ECDSA signatures a platform's signer produces. (r, s) and (r, n - s) are both valid
+/// signatures of one message, so anyone can turn one signed piece of evidence into a second,
+/// different byte string that also verifies.
+///
+/// Rule for every plugin: a replay key (the evidence_digest claim) never covers signature bytes;
+/// it is a digest of the signed bytes only, so both forms are one piece of evidence. Where a
+/// platform's signer is documented to produce low-s signatures only, its plugin also passes
+/// low_s, which refuses the other form outright. Where it is not (AMD's SEV-SNP firmware makes
+/// no such promise), refusing high s would refuse genuine evidence: use any.
+enum class EcdsaSignatureForm {
+    any,   ///< s in [1, n-1], as ECDSA defines
+    low_s, ///< additionally s <= n/2
+};
+
+/// Whether s (big-endian) is at most half the order of `key`'s curve.
+bool ecdsa_s_is_low(EVP_PKEY *key, std::span<const uint8_t> s_big_endian);
+
+/// ECDSA signature check over SHA-384(message) with big-endian r and s. With
+/// EcdsaSignatureForm::low_s, a signature whose s is above n/2 throws
+/// sdk::failure(CCATTEST_E_VERIFICATION_FAILED) saying so (a precise reason rather than "does
+/// not verify").
 bool ecdsa_sha384_verify(EVP_PKEY *key, std::span<const uint8_t> message,
                          std::span<const uint8_t> r_big_endian,
-                         std::span<const uint8_t> s_big_endian);
+                         std::span<const uint8_t> s_big_endian,
+                         EcdsaSignatureForm form = EcdsaSignatureForm::any);
 
 /// Standard base64 (RFC 4648, with padding); decode throws sdk::failure(CCATTEST_E_MALFORMED).
 std::string base64_encode(std::span<const uint8_t> data);
