@@ -19,6 +19,7 @@
 // what the MAC covers, so it names the evidence and not the bytes that authenticate it.
 #include <ccattest/authorizer.h>
 #include <ccattest/authorizer.hpp>
+#include <ccattest/common/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -131,9 +132,13 @@ ccattest_status example_create(const char *config_json, size_t config_json_size,
                           "config_json and out_instance must not be NULL");
         }
         *out_instance = nullptr;
-        boost::system::error_code ec;
-        const auto config = boost::json::parse(std::string_view(config_json, config_json_size), ec);
-        if (ec || !config.is_object()) {
+        boost::json::value config;
+        try { // the support library's strict parser: duplicate members are refused
+            config = ccattest::common::parse_json(std::string_view(config_json, config_json_size));
+        } catch (const failure &e) {
+            throw failure(CCATTEST_E_CONFIG, std::string("config: ") + e.what());
+        }
+        if (!config.is_object()) {
             throw failure(CCATTEST_E_CONFIG, "config is not a JSON object");
         }
         const auto &object = config.get_object();

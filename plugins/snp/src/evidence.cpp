@@ -3,6 +3,7 @@
 #include "report.hpp"
 
 #include <ccattest/common/crypto.hpp>
+#include <ccattest/common/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -104,13 +105,14 @@ Evidence decode_token(std::span<const uint8_t> token) {
         evidence.form = TokenForm::flare_base64;
         return evidence;
     }
-    boost::system::error_code ec;
-    boost::json::parse_options options;
-    options.max_depth = 8;
-    const auto document = boost::json::parse(text, ec, {}, options);
-    if (ec || !document.is_object()) {
-        throw failure(CCATTEST_E_MALFORMED,
-                      "token is not a JSON object" + (ec ? ": " + ec.message() : std::string()));
+    boost::json::value document;
+    try {
+        document = common::parse_json(text, 8);
+    } catch (const failure &e) {
+        throw failure(CCATTEST_E_MALFORMED, std::string("token is not a JSON object: ") + e.what());
+    }
+    if (!document.is_object()) {
+        throw failure(CCATTEST_E_MALFORMED, "token is not a JSON object");
     }
     const auto &object = document.get_object();
     for (const auto &[key, value] : object) {

@@ -5,6 +5,8 @@
 #include <ccattest/authorizer.h>
 #include <ccattest/authorizer.hpp>
 
+#include <ccattest/common/json.hpp>
+
 #include <boost/json.hpp>
 
 #include <memory>
@@ -159,9 +161,14 @@ ccattest_status snp_create(const char *config_json, size_t config_json_size,
             throw failure(CCATTEST_E_INVALID_ARGUMENT, "config_json and out_instance are required");
         }
         *out_instance = nullptr;
-        boost::system::error_code ec;
-        const auto document = json::parse(std::string_view(config_json, config_json_size), ec);
-        if (ec || !document.is_object()) {
+        json::value document;
+        try {
+            document =
+                ccattest::common::parse_json(std::string_view(config_json, config_json_size));
+        } catch (const failure &e) {
+            throw failure(CCATTEST_E_CONFIG, std::string("config: ") + e.what());
+        }
+        if (!document.is_object()) {
             throw failure(CCATTEST_E_CONFIG, "config is not a JSON object");
         }
         const auto &config = document.get_object();

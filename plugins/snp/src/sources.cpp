@@ -1,5 +1,7 @@
 #include "sources.hpp"
 
+#include <ccattest/common/files.hpp>
+
 #include <linux/sev-guest.h>
 
 #include <algorithm>
@@ -28,22 +30,11 @@ constexpr size_t max_blob = size_t{64} << 10U;
 // ---- configfs-tsm -------------------------------------------------------------------------------
 
 Bytes read_attribute(const fs::path &file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw failure(CCATTEST_E_IO,
-                      "configfs-tsm: cannot read " + file.string() + ": " + std::strerror(errno));
+    try {
+        return common::read_file(file, max_blob);
+    } catch (const failure &e) {
+        throw failure(CCATTEST_E_IO, std::string("configfs-tsm: ") + e.what());
     }
-    Bytes data(max_blob + 1);
-    in.read(reinterpret_cast<char *>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (in.bad()) {
-        throw failure(CCATTEST_E_IO, "configfs-tsm: reading " + file.string() + " failed");
-    }
-    data.resize(static_cast<size_t>(in.gcount()));
-    if (data.size() > max_blob) {
-        throw failure(CCATTEST_E_IO, "configfs-tsm: " + file.string() + " is larger than " +
-                                         std::to_string(max_blob) + " bytes");
-    }
-    return data;
 }
 
 std::string read_text(const fs::path &file) {
