@@ -150,6 +150,10 @@ json::value parse_json(std::string_view text, size_t max_depth) {
                                (duplicate.empty() ? "invalid JSON: " + ec.message()
                                                   : "duplicate member " + duplicate));
     }
+    if (consumed != text.size()) {
+        throw sdk::failure(CCATTEST_E_MALFORMED,
+                           position(text, consumed) + ": invalid JSON: data after the JSON value");
+    }
     json::value value = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
     if (ec) { // not expected after the first pass accepted the text
         throw sdk::failure(CCATTEST_E_MALFORMED, "invalid JSON: " + ec.message());

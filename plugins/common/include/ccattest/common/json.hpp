@@ -17,7 +17,8 @@ inline constexpr size_t default_json_depth = 64;
 /// nesting at most `max_depth`) and refuses an object with two members of one name, which other
 /// parsers resolve differently ("last wins" here, "first wins" there), so a document could say one
 /// thing to a reader and another to the code. Throws sdk::failure(CCATTEST_E_MALFORMED) whose
-/// message gives "line L, column C: ..." and, for a duplicate, the member's JSON pointer.
+/// message gives "line L, column C: ..." (for a duplicate: where its repeated name ends) and, for a
+/// duplicate, the member's JSON pointer.
 boost::json::value parse_json(std::string_view text, size_t max_depth = default_json_depth);
 
 /// Appends a JSON pointer component (RFC 6901 escaping: "~" as "~0", "/" as "~1").
