@@ -3,6 +3,8 @@
 #include "ccattest/core/digest.hpp"
 #include "ccattest/core/logging.hpp"
 
+#include <ccattest/common/files.hpp>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -26,27 +28,12 @@ constexpr std::string_view replay_domain = "ccattest/replay/v1";
 constexpr std::string_view header = "ccattest-replay-v2";
 constexpr std::string_view old_header = "ccattest-replay-v1";
 constexpr std::string_view check_domain = "ccattest-replay-v2 record";
-// "<key 64 hex> <expires_at decimal> <site tag 16 hex> <check 16 hex>": at most 119 characters.
-constexpr size_t max_line = 64 + 1 + 20 + 1 + 16 + 1 + 16;
-// Compaction keeps at most 2 x live + 1024 records (see compact); more means damage.
+// "<key 64 hex> <expires_at: at most 19 digits> <site tag 16 hex> <check 16 hex>".
+constexpr size_t max_line = 64 + 1 + 19 + 1 + 16 + 1 + 16;
+// Compaction runs once the file holds this many records and twice the live ones (see compact).
 constexpr size_t compaction_floor = 1024;
-
-// A file descriptor closed on scope exit.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd &) = delete;
-    Fd &operator=(const Fd &) = delete;
-    [[nodiscard]] int get() const { return fd_; }
-
-private:
-    int fd_;
-};
+// The largest expiry a record can hold: 19 decimal digits.
+constexpr int64_t max_expiry = INT64_MAX;
 
 std::string errno_text() {
     return std::strerror(errno);
@@ -60,7 +47,7 @@ void sync_or_throw(int descriptor, const std::string &what) {
 
 void sync_folder(const fs::path &file) {
     const fs::path folder = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    const Fd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const common::UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (descriptor.get() >= 0) {
         (void)::fsync(descriptor.get());
     }
@@ -233,7 +220,6 @@ private:
 ReplayStore::ReplayStore(fs::path file) : ReplayStore(std::move(file), Limits{}) {}
 
 ReplayStore::ReplayStore(fs::path file, Limits limits) : file_(std::move(file)), limits_(limits) {
-    const std::string name = file_.string();
     std::error_code ec;
     if (!file_.parent_path().empty()) {
         fs::create_directories(file_.parent_path(), ec);
@@ -242,41 +228,48 @@ ReplayStore::ReplayStore(fs::path file, Limits limits) : file_(std::move(file)),
                                    ": cannot create the state folder: " + ec.message());
         }
     }
-    const std::string lock_name = name + ".lock";
-    lock_descriptor_ = ::open(lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (lock_descriptor_ < 0) {
+    const std::string lock_name = file_.string() + ".lock";
+    lock_.reset(::open(lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!lock_.valid()) {
         throw ReplayStoreError(lock_name +
                                ": cannot open the replay store's lock file: " + errno_text());
     }
     const std::lock_guard guard(mutex_);
-    const Lock lock(lock_descriptor_, name);
+    const Lock lock(lock_.get(), file_.string());
     refresh();
 }
 
-ReplayStore::~ReplayStore() {
-    if (lock_descriptor_ >= 0) {
-        ::close(lock_descriptor_);
-    }
-}
+ReplayStore::~ReplayStore() = default;
 
+// A new store appears whole or not at all: the header is written and synced beside it, then
+// renamed into place (the lock is held).
 void ReplayStore::create_new() {
     const std::string name = file_.string();
-    const Fd descriptor(::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (descriptor.get() < 0) {
+    const std::string temporary = name + ".new";
+    {
+        const common::UniqueFd descriptor(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+        if (!descriptor.valid()) {
+            throw ReplayStoreError(name + ": cannot create the replay store: " + errno_text());
+        }
+        write_all(descriptor.get(), std::string(header) + "\n", temporary);
+        sync_or_throw(descriptor.get(), temporary);
+    }
+    if (::rename(temporary.c_str(), name.c_str()) != 0) {
         throw ReplayStoreError(name + ": cannot create the replay store: " + errno_text());
     }
-    write_all(descriptor.get(), std::string(header) + "\n", name);
-    sync_or_throw(descriptor.get(), name);
     sync_folder(file_);
 }
 
 // Brings the in-memory view up to date with the file (the lock is held): the whole file when it
-// is new to this process or was replaced by a compaction, else only what others appended.
+// is new to this process or was replaced by a compaction, else only what others appended. The
+// file read last stays open (store_), so its inode number cannot be given to a later file and be
+// mistaken for it.
 void ReplayStore::refresh() {
     const std::string name = file_.string();
     struct stat status {};
     if (::lstat(name.c_str(), &status) != 0) {
-        if (errno != ENOENT || file_device_ != 0) {
+        if (errno != ENOENT || store_.valid()) {
             throw ReplayStoreError(name + ": cannot inspect the replay store: " + errno_text());
         }
         create_new();
@@ -288,30 +281,26 @@ void ReplayStore::refresh() {
         throw ReplayStoreError(name + ": the replay store is not a regular file (" +
                                (S_ISDIR(status.st_mode) ? "a folder" : "another kind") + ")");
     }
-    const Fd descriptor(::open(name.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
-    if (descriptor.get() < 0) {
+    common::UniqueFd opened(::open(name.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+    if (!opened.valid() || ::fstat(opened.get(), &status) != 0) {
         throw ReplayStoreError(name + ": cannot open the replay store: " + errno_text());
     }
-    if (::fstat(descriptor.get(), &status) != 0) {
-        throw ReplayStoreError(name + ": cannot inspect the replay store: " + errno_text());
-    }
-    const bool same_file = static_cast<uint64_t>(status.st_dev) == file_device_ &&
-                           static_cast<uint64_t>(status.st_ino) == file_inode_;
+    struct stat held {};
+    const bool same_file = store_.valid() && ::fstat(store_.get(), &held) == 0 &&
+                           held.st_dev == status.st_dev && held.st_ino == status.st_ino;
     if (!same_file || static_cast<uint64_t>(status.st_size) < read_offset_) {
+        store_ = std::move(opened);
         entries_.clear();
         read_offset_ = 0;
         records_in_file_ = 0;
         line_number_ = 0;
-        file_device_ = static_cast<uint64_t>(status.st_dev);
-        file_inode_ = static_cast<uint64_t>(status.st_ino);
     }
-    load_from(descriptor.get(), static_cast<uint64_t>(status.st_size));
+    load_from(store_.get(), static_cast<uint64_t>(status.st_size));
 }
 
-// Parses the file from read_offset_ to `size`, strictly. Holds one line at a time.
+// Parses the file from read_offset_ to `size`, strictly, holding one line at a time.
 void ReplayStore::load_from(int descriptor, uint64_t size) {
     const std::string name = file_.string();
-    const size_t max_records = 2 * limits_.max_entries + compaction_floor + 1;
     std::string line;
     std::array<char, 65536> buffer{};
     uint64_t offset = read_offset_;
@@ -326,8 +315,7 @@ void ReplayStore::load_from(int descriptor, uint64_t size) {
             throw ReplayStoreError(name + ": cannot read the replay store: " +
                                    (got < 0 ? errno_text() : std::string("file shrank")));
         }
-        for (ssize_t i = 0; i < got; ++i) {
-            const char c = buffer[static_cast<size_t>(i)];
+        for (const char c : std::string_view(buffer.data(), static_cast<size_t>(got))) {
             ++offset;
             if (c != '\n') {
                 if (line.size() >= max_line) {
@@ -339,56 +327,76 @@ void ReplayStore::load_from(int descriptor, uint64_t size) {
                 line += c;
                 continue;
             }
-            ++line_number_;
-            if (line_number_ == 1) {
-                if (line == old_header) {
-                    // Version 1 keyed token bytes under the "ccattest/v1" binding, which no
-                    // evidence can pass any more: set it aside (kept) and start version 2.
-                    const std::string aside = name + ".v1";
-                    if (::rename(name.c_str(), aside.c_str()) != 0) {
-                        throw ReplayStoreError(
-                            name + ": cannot set aside the version 1 store: " + errno_text());
-                    }
-                    logging::write(LogLevel::warning, "replay",
-                                   name + ": version 1 store moved to " + aside +
-                                       "; its records bind the retired ccattest/v1 report data");
-                    file_device_ = 0;
-                    create_new();
-                    refresh();
-                    return;
-                }
-                if (line != header) {
-                    throw ReplayStoreError(name + ":1: not a ccattest replay store (header \"" +
-                                           line.substr(0, 40) + "\")");
-                }
-            } else {
-                const auto record = parse_record(line);
-                if (!record) {
-                    throw ReplayStoreError(name + ":" + std::to_string(line_number_) +
-                                           ": malformed record or checksum mismatch; the store "
-                                           "is damaged (kept as it is: repair or remove it)");
-                }
-                if (++records_in_file_ > max_records) {
-                    throw ReplayStoreError(name + ": more than " + std::to_string(max_records) +
-                                           " records, more than compaction ever leaves; the "
-                                           "store is damaged (kept as it is)");
-                }
-                Entry &entry = entries_[record->key];
-                entry.expires_at = std::max(entry.expires_at, record->expires_at);
-                entry.site_tag = record->site_tag;
+            if (!take_line(line)) {
+                set_aside_version_1();
+                return;
             }
             read_offset_ = offset;
             line.clear();
         }
     }
-    if (read_offset_ == size) {
-        if (line_number_ == 0) {
-            throw ReplayStoreError(name + ": empty file is not a replay store");
-        }
-        return;
+    if (read_offset_ != size) {
+        cut_torn_tail(descriptor, size);
+    } else if (line_number_ == 0) {
+        throw ReplayStoreError(name + ": empty file is not a replay store");
     }
-    // A torn last record: a crash mid-append left it, and it was never acknowledged. Cut it off
-    // so the next append starts on a line of its own.
+}
+
+// Takes one complete line: the header or a record. False for a version 1 header.
+bool ReplayStore::take_line(const std::string &line) {
+    const std::string name = file_.string();
+    ++line_number_;
+    if (line_number_ == 1) {
+        if (line == old_header) {
+            return false;
+        }
+        if (line != header) {
+            throw ReplayStoreError(name + ":1: not a ccattest replay store (header \"" +
+                                   line.substr(0, 40) + "\")");
+        }
+        return true;
+    }
+    const auto record = parse_record(line);
+    if (!record) {
+        throw ReplayStoreError(name + ":" + std::to_string(line_number_) +
+                               ": malformed record or checksum mismatch; the store is damaged "
+                               "(kept as it is: repair or remove it)");
+    }
+    // Compaction keeps at most 2 x live + 1024 records; more is not a store this code wrote.
+    const size_t max_records = 2 * limits_.max_entries + compaction_floor + 1;
+    if (++records_in_file_ > max_records) {
+        throw ReplayStoreError(name + ": more than " + std::to_string(max_records) +
+                               " records, more than compaction ever leaves; the store is damaged "
+                               "(kept as it is)");
+    }
+    Entry &entry = entries_[record->key];
+    entry.expires_at = std::max(entry.expires_at, record->expires_at);
+    entry.site_tag = record->site_tag;
+    return true;
+}
+
+// Version 1 keyed token bytes under the "ccattest/v1" binding, which no evidence can pass any
+// more: the file is set aside (kept, never deleted) and version 2 starts.
+void ReplayStore::set_aside_version_1() {
+    const std::string name = file_.string();
+    const std::string aside = name + ".v1";
+    if (::rename(name.c_str(), aside.c_str()) != 0) {
+        throw ReplayStoreError(name + ": cannot set aside the version 1 store: " + errno_text());
+    }
+    std::string message = name;
+    message.append(": version 1 store moved to ")
+        .append(aside)
+        .append("; its records bind the retired ccattest/v1 report data");
+    logging::write(LogLevel::warning, "replay", message);
+    store_.reset();
+    create_new();
+    refresh();
+}
+
+// A torn last record: a crash mid-append left it, and it was never acknowledged. It is cut off
+// so the next append starts on a line of its own.
+void ReplayStore::cut_torn_tail(int descriptor, uint64_t size) {
+    const std::string name = file_.string();
     if (line_number_ == 0) {
         throw ReplayStoreError(name + ": not a ccattest replay store (no complete header)");
     }
@@ -396,29 +404,26 @@ void ReplayStore::load_from(int descriptor, uint64_t size) {
         throw ReplayStoreError(name + ": cannot cut off a torn last record: " + errno_text());
     }
     sync_or_throw(descriptor, name);
-    logging::write(LogLevel::warning, "replay",
-                   name + ": cut off a torn last record (" + std::to_string(size - read_offset_) +
-                       " bytes) left by an interrupted write");
+    std::string message = name;
+    message.append(": cut off a torn last record (")
+        .append(std::to_string(size - read_offset_))
+        .append(" bytes) left by an interrupted write");
+    logging::write(LogLevel::warning, "replay", message);
 }
 
-void ReplayStore::append(const std::string &line) {
+void ReplayStore::append(const std::string &lines, size_t count) {
     const std::string name = file_.string();
-    const Fd descriptor(::open(name.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
-    if (descriptor.get() < 0) {
-        throw ReplayStoreError(name +
-                               ": cannot open the replay store for writing: " + errno_text());
-    }
     try {
-        write_all(descriptor.get(), line, name);
-        sync_or_throw(descriptor.get(), name);
+        write_all(store_.get(), lines, name);
+        sync_or_throw(store_.get(), name);
     } catch (...) {
         // Leave no partial record behind (the lock is held: the tail is ours).
-        (void)::ftruncate(descriptor.get(), static_cast<off_t>(read_offset_));
+        (void)::ftruncate(store_.get(), static_cast<off_t>(read_offset_));
         throw;
     }
-    read_offset_ += line.size();
-    ++line_number_;
-    ++records_in_file_;
+    read_offset_ += lines.size();
+    line_number_ += count;
+    records_in_file_ += count;
 }
 
 void ReplayStore::compact(int64_t now) {
@@ -435,41 +440,58 @@ void ReplayStore::compact(int64_t now) {
     for (const auto &[key, entry] : entries_) {
         text += record_line(key, entry.expires_at, entry.site_tag);
     }
-    {
-        const Fd descriptor(
-            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (descriptor.get() < 0) {
-            throw ReplayStoreError(temporary.string() +
-                                   ": cannot write the compacted store: " + errno_text());
-        }
-        write_all(descriptor.get(), text, temporary.string());
-        sync_or_throw(descriptor.get(), temporary.string());
+    common::UniqueFd compacted(::open(
+        temporary.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!compacted.valid()) {
+        throw ReplayStoreError(temporary.string() +
+                               ": cannot write the compacted store: " + errno_text());
     }
+    write_all(compacted.get(), text, temporary.string());
+    sync_or_throw(compacted.get(), temporary.string());
     if (::rename(temporary.c_str(), file_.c_str()) != 0) {
         throw ReplayStoreError(file_.string() +
                                ": cannot replace with the compacted store: " + errno_text());
     }
     sync_folder(file_);
-    struct stat status {};
-    if (::stat(file_.c_str(), &status) != 0) {
-        throw ReplayStoreError(file_.string() +
-                               ": cannot inspect the compacted store: " + errno_text());
-    }
-    file_device_ = static_cast<uint64_t>(status.st_dev);
-    file_inode_ = static_cast<uint64_t>(status.st_ino);
+    store_ = std::move(compacted); // held, like every file this process reads
     read_offset_ = text.size();
     records_in_file_ = entries_.size();
     line_number_ = records_in_file_ + 1;
 }
 
-ReplayStore::Outcome ReplayStore::check_and_record(const Digest &key, std::string_view site,
-                                                   int64_t expires_at, int64_t now) {
+std::vector<size_t> ReplayStore::live_positions(std::span<const Digest> keys, int64_t now) const {
+    std::vector<size_t> out;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const auto found = entries_.find(keys[i]);
+        if (found != entries_.end() && found->second.expires_at > now) {
+            out.push_back(i);
+        }
+    }
+    return out;
+}
+
+std::vector<size_t> ReplayStore::seen(std::span<const Digest> keys, int64_t now) {
     const std::lock_guard guard(mutex_);
-    const Lock lock(lock_descriptor_, file_.string());
+    const Lock lock(lock_.get(), file_.string());
     refresh();
-    if (const auto found = entries_.find(key);
-        found != entries_.end() && found->second.expires_at > now) {
-        return Outcome::replayed;
+    return live_positions(keys, now);
+}
+
+ReplayStore::Result ReplayStore::check_and_record(std::span<const Digest> keys,
+                                                  std::string_view site, int64_t expires_at,
+                                                  int64_t now) {
+    if (expires_at < 0 || expires_at > max_expiry) {
+        throw ReplayStoreError(file_.string() + ": expiry " + std::to_string(expires_at) +
+                               " is out of range");
+    }
+    const std::lock_guard guard(mutex_);
+    const Lock lock(lock_.get(), file_.string());
+    refresh();
+    Result result;
+    result.replayed = live_positions(keys, now);
+    if (!result.replayed.empty()) {
+        result.outcome = Outcome::replayed;
+        return result;
     }
     compact(now);
     const uint64_t tag = site_tag_of(site);
@@ -481,16 +503,29 @@ ReplayStore::Outcome ReplayStore::check_and_record(const Digest &key, std::strin
             of_site += entry.site_tag == tag ? 1 : 0;
         }
     }
-    if (of_site >= limits_.max_per_site) {
-        return Outcome::site_quota_exceeded;
+    if (of_site + keys.size() > limits_.max_per_site) {
+        result.outcome = Outcome::site_quota_exceeded;
+        return result;
     }
-    if (live >= limits_.max_entries) {
+    if (live + keys.size() > limits_.max_entries) {
         throw ReplayStoreError(file_.string() + ": full (" + std::to_string(limits_.max_entries) +
                                " unexpired records); refusing rather than forgetting");
     }
-    append(record_line(key, expires_at, tag));
-    entries_[key] = Entry{expires_at, tag};
-    return Outcome::recorded;
+    std::string lines;
+    for (const auto &key : keys) {
+        lines += record_line(key, expires_at, tag);
+    }
+    append(lines, keys.size()); // every key of one presentation in one synced write
+    for (const auto &key : keys) {
+        entries_[key] = Entry{expires_at, tag};
+    }
+    result.outcome = Outcome::recorded;
+    return result;
+}
+
+ReplayStore::Outcome ReplayStore::check_and_record(const Digest &key, std::string_view site,
+                                                   int64_t expires_at, int64_t now) {
+    return check_and_record(std::span<const Digest>(&key, 1), site, expires_at, now).outcome;
 }
 
 } // namespace ccattest

@@ -164,11 +164,6 @@ std::optional<int64_t> checked_sub(int64_t a, int64_t b) {
     return __builtin_sub_overflow(a, b, &out) ? std::nullopt : std::optional<int64_t>(out);
 }
 
-std::optional<int64_t> checked_add(int64_t a, int64_t b) {
-    int64_t out = 0;
-    return __builtin_add_overflow(a, b, &out) ? std::nullopt : std::optional<int64_t>(out);
-}
-
 // The plugin's evidence_digest claim (authorizer.h: 64 lower-case hex, SHA-256 of the signed
 // evidence), or nullopt.
 std::optional<Digest> evidence_digest_of(const json::object &claims) {
@@ -189,8 +184,8 @@ std::optional<Digest> evidence_digest_of(const json::object &claims) {
 
 size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
                                  const CcInfo &info, const std::string &site,
-                                 const ReportData &expected, bool replay, int64_t now,
-                                 Verdict &verdict) {
+                                 const ReportData &expected, int64_t now, Verdict &verdict,
+                                 std::vector<Digest> &replay_keys) {
     auto refuse = [&](const std::string &reason) {
         verdict.reasons.push_back(site + ": " + ns + ": " + reason);
         return size_t{0};
@@ -200,6 +195,10 @@ size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_
     }
     const int64_t expiration =
         policy_.token_expiration(ns).value_or(settings_.default_token_expiration);
+    if (expiration < 1 || expiration > max_token_expiration) {
+        return refuse("token_expiration " + std::to_string(expiration) + " s is outside 1.." +
+                      std::to_string(max_token_expiration) + " s");
+    }
     const auto age = checked_sub(now, info.issued_at);
     if (!age) {
         return refuse("issue time " + std::to_string(info.issued_at) + " is out of range");
@@ -236,30 +235,46 @@ size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_
         return refuse("plugin returned no evidence_digest claim (64 lower-case hex), which "
                       "authorizer.h requires of verify");
     }
+    replay_keys.push_back(replay_key(ns, *evidence_digest));
     const auto appraisal = policy_.appraise(site, ns, claims);
     for (const auto &failure : appraisal.failures) {
         verdict.reasons.push_back(failure.message());
     }
-    if (replay && replay_) {
-        // Kept for the whole window in which the evidence could be accepted again, from this
-        // verifier's clock and bounds only.
-        const auto keep_until = checked_add(now, max_clock_skew + expiration);
-        if (!keep_until) {
-            return refuse("token_expiration " + std::to_string(expiration) + " s is out of range");
-        }
-        switch (
-            replay_->check_and_record(replay_key(ns, *evidence_digest), site, *keep_until, now)) {
-        case ReplayStore::Outcome::recorded: break;
-        case ReplayStore::Outcome::replayed:
-            return appraisal.failures.size() + refuse("evidence was presented before (replay)");
-        case ReplayStore::Outcome::site_quota_exceeded:
-            return appraisal.failures.size() +
-                   refuse("this site already holds the most live replay records a site may (" +
-                          std::to_string(settings_.replay_limits.max_per_site) + ")");
-        }
-    }
     verdict.claims.emplace(ns, std::move(claims));
     return appraisal.failures.size();
+}
+
+void CCManager::check_replay(const std::vector<std::string> &namespaces,
+                             const std::vector<Digest> &keys, const std::string &site, int64_t now,
+                             Verdict &verdict) {
+    auto refuse = [&](size_t position, const std::string &reason) {
+        verdict.reasons.push_back(site + ": " + namespaces[position] + ": " + reason);
+        verdict.claims.erase(namespaces[position]);
+    };
+    if (!verdict.reasons.empty()) {
+        // Rejected anyway: say whether it was also a replay, but record nothing, so evidence that
+        // is refused cannot fill the store.
+        for (const size_t position : replay_->seen(keys, now)) {
+            refuse(position, "evidence was presented before (replay)");
+        }
+        return;
+    }
+    // Every token of the presentation is recorded together, kept until the end of the longest
+    // window in which any could be accepted again, from this verifier's clock and bounds only.
+    const int64_t keep_until = now + max_clock_skew + max_token_expiration + 1;
+    const auto result = replay_->check_and_record(keys, site, keep_until, now);
+    switch (result.outcome) {
+    case ReplayStore::Outcome::recorded: break;
+    case ReplayStore::Outcome::replayed:
+        for (const size_t position : result.replayed) {
+            refuse(position, "evidence was presented before (replay)");
+        }
+        break;
+    case ReplayStore::Outcome::site_quota_exceeded:
+        refuse(0, "this site already holds the most live replay records a site may (" +
+                      std::to_string(settings_.replay_limits.max_per_site) + ")");
+        break;
+    }
 }
 
 Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated_site,
@@ -289,9 +304,18 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
     const int64_t now = clock_();
     const ReportData expected =
         report_data_for(info.challenge, site_identity(authenticated_site), info.issued_at);
+    std::vector<std::string> verified;
+    std::vector<Digest> keys;
     for (const auto &[ns, token] : info.tokens) {
+        const size_t before = keys.size();
         policy_failures +=
-            appraise_token(ns, token, info, authenticated_site, expected, replay, now, verdict);
+            appraise_token(ns, token, info, authenticated_site, expected, now, verdict, keys);
+        if (keys.size() > before) {
+            verified.push_back(ns);
+        }
+    }
+    if (replay && replay_ && !keys.empty()) {
+        check_replay(verified, keys, authenticated_site, now, verdict);
     }
     verdict.accepted = verdict.reasons.empty();
     verdict.authentic = verdict.reasons.size() == policy_failures;

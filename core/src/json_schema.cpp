@@ -116,21 +116,6 @@ size_t code_points(std::string_view s) {
 
 } // namespace
 
-std::string json_pointer_token(std::string_view key) {
-    std::string out;
-    out.reserve(key.size());
-    for (char c : key) {
-        if (c == '~') {
-            out += "~0";
-        } else if (c == '/') {
-            out += "~1";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 JsonSchema::JsonSchema(json::value schema, std::map<std::string, json::value> siblings)
     : documents_(std::move(siblings)) {
     documents_[""] = std::move(schema);

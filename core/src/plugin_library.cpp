@@ -5,6 +5,7 @@
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
+#include <ccattest/common/files.hpp>
 
 #include <boost/dll/library_info.hpp>
 #include <boost/json.hpp>
@@ -29,24 +30,6 @@ constexpr size_t message_capacity = 1024;
 constexpr size_t max_output_size = size_t{64} << 20U; // refuse absurd plugin outputs
 constexpr size_t max_short_string = 256;
 constexpr size_t max_schema_size = size_t{1} << 20U;
-
-// A file descriptor closed on scope exit.
-class Descriptor {
-public:
-    explicit Descriptor(int fd) : fd_(fd) {}
-    ~Descriptor() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Descriptor(const Descriptor &) = delete;
-    Descriptor &operator=(const Descriptor &) = delete;
-    [[nodiscard]] int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-private:
-    int fd_;
-};
 
 // Loaded libraries by file identity, so one file is loaded once per process (see
 // PluginLibrary::open).
@@ -136,6 +119,10 @@ struct stat check_folders(const std::filesystem::path &file, const std::string &
         const fs::path next = folder / part;
         const struct stat status = inspect(next, false);
         if (S_ISLNK(status.st_mode)) {
+            // A link's owner decides where it leads: in a sticky folder anyone may plant one.
+            if (const auto problem = owner_problem(status)) {
+                throw LoadError("refusing " + name + ": link " + next.string() + " is " + *problem);
+            }
             if (++links > max_links) {
                 throw LoadError("cannot open " + name +
                                 ": too many levels of symbolic links (a link loop?)");
@@ -264,7 +251,7 @@ PluginLibrary::~PluginLibrary() {
 std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     const std::string name = options.path.string();
     // O_NONBLOCK: a FIFO at the path must not block the open; the type is checked right after.
-    Descriptor file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    common::UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (file.get() < 0) {
         throw LoadError("cannot open " + name + ": " + std::strerror(errno));
     }

@@ -153,6 +153,40 @@ BOOST_AUTO_TEST_CASE(a_rewritten_issue_time_breaks_the_binding) {
                "site-1: x-snp: evidence was presented before (replay)\n");
 }
 
+BOOST_AUTO_TEST_CASE(a_record_outlives_the_last_second_of_the_window) {
+    // Issued 300 s ahead of the verifier's clock (the skew allowed) and presented again when its
+    // age is exactly token_expiration (600 s): still a replay.
+    Federation f;
+    const fs::path server_state = f.state.path() / "server-state";
+    auto server = f.site("server", "server", false, server_state);
+    auto client = f.site("site-1", "client");
+    const int64_t start = f.now;
+    f.now = start + 300;
+    const auto info = client->registration_info();
+    f.now = start;
+    BOOST_TEST(server->appraise(info, "site-1", "client", std::nullopt, true).accepted);
+    f.now = start + 300 + 600;
+    BOOST_TEST(reasons(server->appraise(info, "site-1", "client", std::nullopt, true)) ==
+               "site-1: x-snp: evidence was presented before (replay)\n");
+    f.now += 1;
+    BOOST_TEST(reasons(server->appraise(info, "site-1", "client", std::nullopt, true)) ==
+               "site-1: x-snp: token issued 601 s ago is older than token_expiration 600 s\n");
+}
+
+BOOST_AUTO_TEST_CASE(rejected_evidence_is_never_recorded) {
+    // Evidence the policy refuses cannot fill the store (and block other sites).
+    Federation f;
+    const fs::path server_state = f.state.path() / "server-state";
+    auto server = f.site("server", "server", false, server_state);
+    auto debug = f.site("site-2", "client", true);
+    const auto info = debug->registration_info();
+    for (int i = 0; i < 2; ++i) {
+        BOOST_TEST(reasons(server->appraise(info, "site-2", "client", std::nullopt, true)) ==
+                   "site-2: x-snp: /policy/debug equals false: expected false, got true\n");
+    }
+    BOOST_TEST(ccattest::ReplayStore(server_state / "replay.log").size() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(issue_times_out_of_range_are_malformed_and_never_overflow) {
     Federation f;
     auto server = f.site("server", "server");

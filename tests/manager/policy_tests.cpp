@@ -129,6 +129,12 @@ BOOST_AUTO_TEST_CASE(malformed_policies_name_file_and_path) {
             (Lines{"policy.json: /required_namespaces/client: requires x-tdx, which has no rules "
                    "under /namespaces"}),
         boost::test_tools::per_element());
+    // Replay records are kept for one day at most: a longer token lifetime could outlive them.
+    BOOST_TEST(
+        config_errors(R"({"namespaces": {"x-snp": {"token_expiration": 86401, "rules": []}}})") ==
+            (Lines{"policy.json: /namespaces/x-snp/token_expiration: expected a number <= 86400, "
+                   "got 86401"}),
+        boost::test_tools::per_element());
     BOOST_TEST(config_errors(R"({"namespaces": {}, "strict": true})") ==
                    (Lines{"policy.json: /strict: unknown key"}),
                boost::test_tools::per_element());

@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(every_change_to_a_record_is_detected_and_nothing_is_reset) 
     zero.insert(65, "0");
     BOOST_TEST(damaged(zero) == expected);
     BOOST_TEST(damaged(std::string(500, 'x')) ==
-               file.string() + ":2: record longer than 119 characters; the store is damaged (kept "
+               file.string() + ":2: record longer than 118 characters; the store is damaged (kept "
                                "as it is: repair or remove it)");
     write(dir.path() / "other.log", "something else\n");
     BOOST_TEST(open_error(dir.path() / "other.log") ==

@@ -11,9 +11,16 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
 run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
 
-# The example is built exactly as a vendor would: its own project, find_package(ccattest).
+# The example is built exactly as a vendor would: its own project, find_package(ccattest). The
+# installed support library of a sanitizer build is instrumented, so the plugin links that runtime.
+set(sanitize_flags "")
+if(SANITIZE)
+  set(sanitize_flags "-DCMAKE_CXX_FLAGS=-fsanitize=${SANITIZE}"
+                     "-DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=${SANITIZE}")
+endif()
 run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/plugins/example" -B "${WORK_DIR}/build" -G "${GENERATOR}"
-  "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release)
+  "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" -DCMAKE_BUILD_TYPE=Release
+  ${sanitize_flags})
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 set(plugin "${WORK_DIR}/build/libcc_example.so")
 if(NOT EXISTS "${plugin}")

@@ -428,6 +428,23 @@ BOOST_AUTO_TEST_CASE(symbolic_links_are_followed_and_their_folders_checked) {
                                                " is world-writable (mode 0777) and not sticky");
 }
 
+BOOST_AUTO_TEST_CASE(a_link_owned_by_someone_else_is_refused) {
+    // In a sticky folder anyone may plant a link; its owner decides where it leads.
+    if (::geteuid() != 0) {
+        BOOST_TEST_MESSAGE("skipped: giving a link to another owner needs root");
+        return;
+    }
+    const ScratchDir scratch;
+    const fs::path safe = folder_with_mode(scratch.path(), "safe", 0755);
+    const fs::path copy = copy_of("good", safe);
+    const fs::path link = safe / "libzoo_planted.so";
+    fs::create_symlink(copy, link);
+    BOOST_REQUIRE(::lchown(link.c_str(), 65534, 65534) == 0);
+    BOOST_TEST(load_one(link).reason ==
+               "refusing " + link.string() + ": link " + link.string() +
+                   " is owned by uid 65534, neither root nor the current user (uid 0)");
+}
+
 BOOST_AUTO_TEST_CASE(a_fifo_is_refused_without_blocking) {
     const ScratchDir scratch;
     const fs::path fifo = scratch.path() / "libzoo_fifo.so";

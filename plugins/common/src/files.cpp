@@ -46,14 +46,11 @@ Bytes read_file(const std::filesystem::path &file, size_t max_size) {
         return sdk::failure(CCATTEST_E_IO, name + ": " + what);
     };
     // O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked right after.
-    const int descriptor = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (descriptor < 0) {
+    const UniqueFd opened(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!opened.valid()) {
         throw fail(open_error(errno));
     }
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{descriptor};
+    const int descriptor = opened.get();
     struct stat status {};
     if (::fstat(descriptor, &status) != 0) {
         throw fail(std::string("cannot inspect: ") + std::strerror(errno));

@@ -43,8 +43,7 @@ public:
         key_.append(part.data(), part.size());
         Frame &frame = frames_.back();
         if (!frame.keys.insert(key_).second) {
-            duplicate_pointer_ = pointer();
-            append_pointer(duplicate_pointer_, key_);
+            duplicate_pointer_ = pointer() + "/" + json_pointer_token(key_);
             ec = json::error::syntax;
             return false;
         }
@@ -97,8 +96,9 @@ private:
     [[nodiscard]] std::string pointer() const {
         std::string out;
         for (size_t i = 0; i + 1 < frames_.size(); ++i) {
-            append_pointer(out,
-                           frames_[i].object ? frames_[i].key : std::to_string(frames_[i].index));
+            out += '/';
+            out += json_pointer_token(frames_[i].object ? frames_[i].key
+                                                        : std::to_string(frames_[i].index));
         }
         return out;
     }
@@ -124,17 +124,19 @@ std::string position(std::string_view text, size_t offset) {
 
 } // namespace
 
-void append_pointer(std::string &pointer, std::string_view component) {
-    pointer += '/';
-    for (const char c : component) {
+std::string json_pointer_token(std::string_view key) {
+    std::string out;
+    out.reserve(key.size());
+    for (const char c : key) {
         if (c == '~') {
-            pointer += "~0";
+            out += "~0";
         } else if (c == '/') {
-            pointer += "~1";
+            out += "~1";
         } else {
-            pointer += c;
+            out += c;
         }
     }
+    return out;
 }
 
 json::value parse_json(std::string_view text, size_t max_depth) {

@@ -11,6 +11,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <ccattest/common/files.hpp>
 
 namespace ccattest {
 
@@ -60,6 +63,10 @@ public:
         size_t max_per_site = 1000;
     };
     enum class Outcome { recorded, replayed, site_quota_exceeded };
+    struct Result {
+        Outcome outcome = Outcome::recorded;
+        std::vector<size_t> replayed; ///< positions of the keys already recorded and live
+    };
 
     explicit ReplayStore(std::filesystem::path file);
     ReplayStore(std::filesystem::path file, Limits limits);
@@ -67,11 +74,18 @@ public:
     ReplayStore(const ReplayStore &) = delete;
     ReplayStore &operator=(const ReplayStore &) = delete;
 
-    /// recorded (durably) when `key` is new or its record expired; replayed when seen and not yet
-    /// expired; site_quota_exceeded when `site` already holds max_per_site live records. Throws
-    /// ReplayStoreError when the store is full of live records, damaged, or cannot be written.
+    /// Records every key of one presentation, durably and all together, kept while
+    /// now < expires_at: recorded when none is live; replayed (with their positions) when some are
+    /// recorded and live, and then nothing is recorded; site_quota_exceeded when `site` would hold
+    /// more than max_per_site live records. Throws ReplayStoreError when the store would hold more
+    /// than max_entries live records, is damaged, or cannot be written, and for an expiry < 0.
+    Result check_and_record(std::span<const Digest> keys, std::string_view site, int64_t expires_at,
+                            int64_t now);
+    /// One key (see above).
     Outcome check_and_record(const Digest &key, std::string_view site, int64_t expires_at,
                              int64_t now);
+    /// Positions of the keys that are recorded and live, recording nothing.
+    std::vector<size_t> seen(std::span<const Digest> keys, int64_t now);
     /// Live and expired records currently held in memory.
     [[nodiscard]] size_t size() const noexcept { return entries_.size(); }
     [[nodiscard]] const std::filesystem::path &file() const noexcept { return file_; }
@@ -84,16 +98,20 @@ private:
     class Lock;
 
     void refresh();
-    void load_from(int descriptor, uint64_t offset);
-    void append(const std::string &line);
+    void load_from(int descriptor, uint64_t size);
+    bool take_line(const std::string &line);
+    void set_aside_version_1();
+    void cut_torn_tail(int descriptor, uint64_t size);
+    void append(const std::string &lines, size_t count);
     void compact(int64_t now);
     void create_new();
+    [[nodiscard]] std::vector<size_t> live_positions(std::span<const Digest> keys,
+                                                     int64_t now) const;
 
     std::filesystem::path file_;
     Limits limits_;
-    int lock_descriptor_ = -1;
-    uint64_t file_device_ = 0;
-    uint64_t file_inode_ = 0;
+    common::UniqueFd lock_;    ///< "<file>.lock", flocked around every operation
+    common::UniqueFd store_;   ///< the store file as last read (held: see refresh)
     uint64_t read_offset_ = 0; ///< bytes of the file parsed so far
     size_t records_in_file_ = 0;
     size_t line_number_ = 0;

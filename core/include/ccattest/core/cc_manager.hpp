@@ -32,6 +32,11 @@ public:
 inline constexpr int64_t max_issued_at = 253402300799;
 /// How far in the future (verifier's clock) an issue time may lie: clocks of sites differ.
 inline constexpr int64_t max_clock_skew = 300;
+/// The longest token_expiration a policy may set (the policy schema's maximum). Replay records
+/// are kept for this long whatever the policy in force, so raising a namespace's token_expiration
+/// later, or processes with different policies sharing a state folder, cannot shorten a record
+/// below the window in which its evidence is acceptable.
+inline constexpr int64_t max_token_expiration = 86400;
 
 /// One site's evidence as it travels: tokens per namespace, bound to (challenge, site identity,
 /// issue time).
@@ -90,8 +95,9 @@ public:
     /// namespace's token_expiration nor more than max_clock_skew ahead, each token binds
     /// (challenge, identity, issue time), each verifies through its plugin, the claims satisfy this
     /// policy, and, when `replay` is set, the evidence (keyed by the plugin's evidence_digest) was
-    /// not accepted before; its record is kept until now + max_clock_skew + token_expiration, the
-    /// whole window in which it could still be accepted.
+    /// not accepted before. Only an accepted presentation is recorded (all its tokens together),
+    /// until now + max_clock_skew + max_token_expiration: past the end of any window in which it
+    /// could be accepted again.
     Verdict appraise(const CcInfo &info, const std::string &authenticated_site,
                      const std::string &role, const std::optional<Challenge> &expected_challenge,
                      bool replay);
@@ -123,11 +129,14 @@ private:
     Policy policy_;
     ManagerSettings settings_;
     Clock clock_;
-    // One token: age, verification, claims, policy and replay. Returns the number of policy
-    // failures it added; every failure is added to `verdict`.
+    // One token: age, verification, claims and policy; failures are added to `verdict`, the
+    // replay key of verified evidence to `replay_keys`. Returns the number of policy failures.
     size_t appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
                           const CcInfo &info, const std::string &site, const ReportData &expected,
-                          bool replay, int64_t now, Verdict &verdict);
+                          int64_t now, Verdict &verdict, std::vector<Digest> &replay_keys);
+    // Records the keys of an accepted presentation together, or reports which were seen before.
+    void check_replay(const std::vector<std::string> &namespaces, const std::vector<Digest> &keys,
+                      const std::string &site, int64_t now, Verdict &verdict);
 
     std::unique_ptr<ReplayStore> replay_; // thread-safe and shared across processes
     std::optional<CcInfo> registration_;

@@ -3,6 +3,8 @@
 // a schema never silently loses a constraint. The subset is listed in config/schema/README.md.
 #pragma once
 
+#include <ccattest/common/json.hpp>
+
 #include <boost/json/value.hpp>
 
 #include <map>
@@ -27,8 +29,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Escapes one reference token for a JSON Pointer (RFC 6901: "~" -> "~0", "/" -> "~1").
-std::string json_pointer_token(std::string_view key);
+/// Escapes one reference token for a JSON Pointer (the support library's, shared with its parser).
+using common::json_pointer_token;
 
 /// A compiled schema. Construction checks the whole schema (every subschema, every $ref, every
 /// pattern) and throws SchemaError naming the offending schema location.

@@ -5,8 +5,40 @@
 
 #include <filesystem>
 #include <string>
+#include <unistd.h>
+#include <utility>
 
 namespace ccattest::common {
+
+/// An owned file descriptor, closed when it goes out of scope.
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int descriptor) noexcept : descriptor_(descriptor) {}
+    ~UniqueFd() { reset(); }
+    UniqueFd(UniqueFd &&other) noexcept : descriptor_(other.release()) {}
+    UniqueFd &operator=(UniqueFd &&other) noexcept {
+        if (this != &other) {
+            reset(other.release());
+        }
+        return *this;
+    }
+    UniqueFd(const UniqueFd &) = delete;
+    UniqueFd &operator=(const UniqueFd &) = delete;
+
+    [[nodiscard]] int get() const noexcept { return descriptor_; }
+    [[nodiscard]] bool valid() const noexcept { return descriptor_ >= 0; }
+    int release() noexcept { return std::exchange(descriptor_, -1); }
+    void reset(int descriptor = -1) noexcept {
+        if (descriptor_ >= 0) {
+            ::close(descriptor_);
+        }
+        descriptor_ = descriptor;
+    }
+
+private:
+    int descriptor_ = -1;
+};
 
 /// Reads a whole regular file of at most max_size bytes. Refuses, naming the path: a missing
 /// file, a folder, anything not a regular file (FIFO, device, socket: they could block or never

@@ -21,7 +21,7 @@ inline constexpr size_t default_json_depth = 64;
 /// duplicate, the member's JSON pointer.
 boost::json::value parse_json(std::string_view text, size_t max_depth = default_json_depth);
 
-/// Appends a JSON pointer component (RFC 6901 escaping: "~" as "~0", "/" as "~1").
-void append_pointer(std::string &pointer, std::string_view component);
+/// One JSON pointer reference token (RFC 6901 escaping: "~" as "~0", "/" as "~1").
+std::string json_pointer_token(std::string_view key);
 
 } // namespace ccattest::common
