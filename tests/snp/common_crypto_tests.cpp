@@ -13,20 +13,6 @@ using ccattest::common::Encoding;
 
 namespace {
 
-Bytes bytes_of(const std::string &text) {
-    return {text.begin(), text.end()};
-}
-
-std::string pem_of(const Certificate &certificate) {
-    BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, certificate.get());
-    char *data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<size_t>(length));
-    BIO_free(bio);
-    return out;
-}
-
 std::string pem_of_crl(const Bytes &der) {
     const unsigned char *cursor = der.data();
     X509_CRL *crl = d2i_X509_CRL(nullptr, &cursor, static_cast<long>(der.size()));
@@ -44,16 +30,6 @@ std::string trust_pem(const std::string &name) {
     const auto data = ccattest::common::read_file(
         fs::path(SNP_VECTORS) / "../../../config/trust/amd" / name, 1U << 16U);
     return {data.begin(), data.end()};
-}
-
-// Status and message of a call expected to throw sdk::failure.
-template <typename F> std::pair<ccattest_status, std::string> refusal(F &&call) {
-    try {
-        call();
-    } catch (const ccattest::sdk::failure &e) {
-        return {e.status(), e.what()};
-    }
-    return {CCATTEST_OK, "accepted"};
 }
 
 } // namespace

@@ -22,10 +22,6 @@ using ccattest::test::ScratchDir;
 
 namespace {
 
-Bytes bytes_of(const std::string &text) {
-    return {text.begin(), text.end()};
-}
-
 Bytes token_of(const Evidence &evidence) {
     return bytes_of(ccattest::snp::encode_token(evidence));
 }
@@ -70,14 +66,7 @@ std::string trust_pem(const std::string &name) {
 }
 
 std::string pem_of(const Bytes &der) {
-    const auto certificate = Certificate::parse(der, "pem_of", ccattest::common::Encoding::der);
-    BIO *bio = BIO_new(BIO_s_mem());
-    PEM_write_bio_X509(bio, certificate.get());
-    char *data = nullptr;
-    const long length = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<size_t>(length));
-    BIO_free(bio);
-    return out;
+    return snp_test::pem_of(Certificate::parse(der, "pem_of", ccattest::common::Encoding::der));
 }
 
 fs::path write(const fs::path &file, const std::string &text) {
@@ -123,12 +112,7 @@ std::array<uint8_t, 64> data_of(uint8_t seed) {
 
 // Status and message of constructing a verifier that is expected to refuse its config.
 std::pair<ccattest_status, std::string> refused_config(std::vector<fs::path> files) {
-    try {
-        (void)verifier_with(std::move(files));
-    } catch (const ccattest::sdk::failure &e) {
-        return {e.status(), e.what()};
-    }
-    return {CCATTEST_OK, "accepted"};
+    return refusal([&] { (void)verifier_with(std::move(files)); });
 }
 
 } // namespace

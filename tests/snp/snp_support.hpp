@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace snp_test {
 
@@ -117,6 +118,31 @@ inline Bytes make_crl(const std::vector<long> &serials, int64_t next_update,
     ASN1_TIME_free(next);
     EVP_PKEY_free(key);
     return out;
+}
+
+inline Bytes bytes_of(const std::string &text) {
+    return {text.begin(), text.end()};
+}
+
+inline std::string pem_of(const ccattest::common::Certificate &certificate) {
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, certificate.get());
+    char *data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<size_t>(length));
+    BIO_free(bio);
+    return out;
+}
+
+/// Status and message of a call expected to throw sdk::failure ({CCATTEST_OK, "accepted"} when
+/// it does not).
+template <typename F> std::pair<ccattest_status, std::string> refusal(F &&call) {
+    try {
+        call();
+    } catch (const ccattest::sdk::failure &e) {
+        return {e.status(), e.what()};
+    }
+    return {CCATTEST_OK, "accepted"};
 }
 
 } // namespace snp_test
