@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(every_change_to_a_record_is_detected_and_nothing_is_reset) 
         std::string text = good;
         text.replace(second, record.size(), changed);
         write(file, text);
-        const std::string message = open_error(file);
+        std::string message = open_error(file);
         BOOST_TEST(read(file) == text); // kept as it is
         return message;
     };
