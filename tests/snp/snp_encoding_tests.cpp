@@ -65,6 +65,14 @@ std::string trust_pem(const std::string &name) {
     return {data.begin(), data.end()};
 }
 
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (const auto part : parts) {
+        out.append(part);
+    }
+    return out;
+}
+
 std::string pem_of(const Bytes &der) {
     return snp_test::pem_of(Certificate::parse(der, "pem_of", ccattest::common::Encoding::der));
 }
@@ -162,14 +170,14 @@ BOOST_AUTO_TEST_CASE(reordered_members_are_malformed) {
                                   R"("}})";
     BOOST_TEST(verify(verifier, bytes_of(canonical)).status == CCATTEST_OK);
     for (const std::string &text :
-         {R"({"report":")" + report + R"(","format":"ccattest-snp-v1","certificates":{"ark":")" +
-              ark + R"(","vcek":")" + vcek + R"("}})",
-          R"({"format":"ccattest-snp-v1","certificates":{"ark":")" + ark + R"(","vcek":")" + vcek +
-              R"("},"report":")" + report + R"("})",
-          R"({"format":"ccattest-snp-v1","report":")" + report + R"(","certificates":{"vcek":")" +
-              vcek + R"(","ark":")" + ark + R"("}})",
+         {join({R"({"report":")", report, R"(","format":"ccattest-snp-v1","certificates":{"ark":")",
+                ark, R"(","vcek":")", vcek, R"("}})"}),
+          join({R"({"format":"ccattest-snp-v1","certificates":{"ark":")", ark, R"(","vcek":")",
+                vcek, R"("},"report":")", report, R"("})"}),
+          join({R"({"format":"ccattest-snp-v1","report":")", report,
+                R"(","certificates":{"vcek":")", vcek, R"(","ark":")", ark, R"("}})"}),
           // An empty certificates object is never written either.
-          R"({"format":"ccattest-snp-v1","report":")" + report + R"(","certificates":{}})"}) {
+          join({R"({"format":"ccattest-snp-v1","report":")", report, R"(","certificates":{}})"})}) {
         const auto out = verify(verifier, bytes_of(text));
         BOOST_TEST(out.status == CCATTEST_E_MALFORMED);
         BOOST_TEST(out.message.find("token is not in canonical form (members out of order") == 0u,

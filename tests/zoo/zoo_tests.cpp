@@ -316,14 +316,14 @@ namespace {
 
 // A folder under `parent` with exactly `mode` (umask aside).
 fs::path folder_with_mode(const fs::path &parent, const std::string &name, mode_t mode) {
-    const fs::path folder = parent / name;
+    fs::path folder = parent / name;
     fs::create_directory(folder);
     BOOST_REQUIRE(::chmod(folder.c_str(), mode) == 0);
     return folder;
 }
 
 fs::path copy_of(const std::string &variant, const fs::path &folder) {
-    const fs::path copy = folder / ("libzoo_" + variant + ".so");
+    fs::path copy = folder / ("libzoo_" + variant + ".so");
     fs::copy_file(zoo(variant), copy);
     BOOST_REQUIRE(::chmod(copy.c_str(), 0644) == 0);
     return copy;
