@@ -107,6 +107,9 @@ std::string number_text(const json::value &v) {
     return json::serialize(v);
 }
 
+// The longest string matched against a "pattern" (fail closed beyond it).
+constexpr size_t max_pattern_subject = 4096;
+
 // Length in Unicode code points, as JSON Schema counts string length.
 size_t code_points(std::string_view s) {
     return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
@@ -339,7 +342,12 @@ void JsonSchema::validate_node(const json::value &schema, const std::string &doc
         }
         if (const auto *pattern = s.if_contains("pattern")) {
             const std::string source(pattern->get_string());
-            if (!std::regex_search(text.begin(), text.end(), patterns_.at(source))) {
+            if (text.size() > max_pattern_subject) {
+                // std::regex recurses per character: a long enough string overflows the stack.
+                violation("expected a string matching " + source + " of at most " +
+                          std::to_string(max_pattern_subject) + " bytes, got " +
+                          std::to_string(text.size()) + " bytes");
+            } else if (!std::regex_search(text.begin(), text.end(), patterns_.at(source))) {
                 violation("expected a string matching " + source + ", got " + brief(instance));
             }
         }

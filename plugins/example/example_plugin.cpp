@@ -223,7 +223,11 @@ ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_
                                                   " is not yet valid at " +
                                                   std::to_string(args->verification_time));
         }
-        if (args->verification_time - issued_at > instance.max_age_seconds) {
+        // The age as unsigned: issued_at <= verification_time here, so the difference is exact,
+        // but it overflows int64_t for a token issued in the far past (issued_at near INT64_MIN).
+        const uint64_t age =
+            static_cast<uint64_t>(args->verification_time) - static_cast<uint64_t>(issued_at);
+        if (instance.max_age_seconds < 0 || age > static_cast<uint64_t>(instance.max_age_seconds)) {
             throw failure(CCATTEST_E_EXPIRED,
                           "token issued at " + std::to_string(issued_at) + " is older than " +
                               std::to_string(instance.max_age_seconds) + " s at " +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,17 @@ namespace fs = std::filesystem;
 /// Separates the parts of a multi-part input (e.g. a site file and its drop-in files). Seven bytes
 /// that no JSON text, base64, PEM or replay record contains by chance.
 inline constexpr std::string_view separator = "\n=====\n";
+
+/// The replay key the replay-store target checks and records (its seeds hold it too).
+inline std::array<uint8_t, 32> replay_fuzz_key() {
+    std::array<uint8_t, 32> key{};
+    for (size_t i = 0; i < key.size(); ++i) {
+        key[i] = static_cast<uint8_t>(0xA5U ^ (i * 29U));
+    }
+    return key;
+}
+/// The verifier's clock in the replay-store target and its seeds.
+inline constexpr int64_t replay_fuzz_now = 1700000000;
 
 /// Stops the run: a property the target checks does not hold.
 [[noreturn]] inline void finding(const std::string &what) {

@@ -1,6 +1,7 @@
 // The support library's strict JSON parser and bounded file reader, and the documents of the core
 // that go through them (policy, site config, conf.d).
 #include "ccattest/core/config.hpp"
+#include "ccattest/core/json_schema.hpp"
 #include "ccattest/core/policy.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -77,6 +78,38 @@ BOOST_AUTO_TEST_CASE(only_rfc_8259_json_is_accepted) {
     BOOST_TEST(json_error("[[[[1]]]]", 3).find("invalid JSON") != std::string::npos);
     const auto value = ccattest::common::parse_json(R"({"a": [1, "x", null]})");
     BOOST_TEST(value.at("a").as_array().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(numbers_that_are_not_finite_are_refused) {
+    // Boost.JSON reads 0e309 as NaN and 1e400 as infinity: a policy minimum of NaN never failed.
+    BOOST_TEST(json_error(R"({"min": 0e309})") ==
+               "line 1, column 14: number out of range (not a finite double)");
+    BOOST_TEST(json_error("[1e400]") ==
+               "line 1, column 7: number out of range (not a finite double)");
+    BOOST_TEST(json_error("[-1e400]").find("not a finite double") != std::string::npos);
+    BOOST_TEST(json_error("[1e308, 0.5, -2]") == "accepted");
+}
+
+BOOST_AUTO_TEST_CASE(a_long_string_never_reaches_a_pattern) {
+    // std::regex recurses per character: a 100 KB claim pointer overflowed the stack.
+    const ScratchDir dir;
+    const auto policy =
+        dir.write("policy.json", R"({"namespaces": {"x-snp": {"rules": [{"claim": "/)" +
+                                     std::string(100000, 'a') + R"(", "equals": 1}]}}})");
+    try {
+        (void)ccattest::Policy::load(policy);
+        BOOST_ERROR("a 100 KB claim was accepted");
+    } catch (const ccattest::ConfigError &e) {
+        BOOST_TEST(std::string(e.what()) ==
+                   policy.string() +
+                       ": /namespaces/x-snp/rules/0/claim: expected a JSON Pointer such as "
+                       "/policy/debug");
+    }
+    const ccattest::JsonSchema schema(ccattest::common::parse_json(R"({"pattern": "^(a)+$"})"));
+    const auto violations = schema.validate(boost::json::string(std::string(5000, 'a')));
+    BOOST_REQUIRE(violations.size() == 1u);
+    BOOST_TEST(violations[0].message ==
+               "expected a string matching ^(a)+$ of at most 4096 bytes, got 5000 bytes");
 }
 
 BOOST_AUTO_TEST_CASE(a_policy_cannot_say_one_thing_and_enforce_another) {

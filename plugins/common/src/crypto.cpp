@@ -51,6 +51,7 @@ struct BnDeleter {
 int64_t asn1_seconds(const ASN1_TIME *time) {
     std::tm parts{};
     if (time == nullptr || ASN1_TIME_to_tm(time, &parts) != 1) {
+        (void)openssl_error(); // drain: not a reason for a later failure
         throw failure(CCATTEST_E_MALFORMED, "certificate has an unreadable time");
     }
     return static_cast<int64_t>(timegm(&parts));
@@ -170,11 +171,12 @@ void decode_pem(std::string_view text, const std::string &what, bool certificate
         const bool is_certificate = certificates && label == "CERTIFICATE";
         const bool is_crl = crls && label == "X509 CRL";
         if (!is_certificate && !is_crl) {
-            throw failure(CCATTEST_E_MALFORMED,
-                          where + " is \"" + label + "\", expected " +
-                              (certificates && crls ? "\"CERTIFICATE\" or \"X509 CRL\""
-                               : certificates       ? "\"CERTIFICATE\""
-                                                    : "\"X509 CRL\""));
+            std::string message = where;
+            message.append(" is \"").append(label).append("\", expected ");
+            message.append(certificates && crls ? "\"CERTIFICATE\" or \"X509 CRL\""
+                           : certificates       ? "\"CERTIFICATE\""
+                                                : "\"X509 CRL\"");
+            throw failure(CCATTEST_E_MALFORMED, message);
         }
         decode_der({der, static_cast<size_t>(length)}, where, is_certificate, is_crl, into);
         // The reader consumed exactly the block's lines: continue after them.
@@ -356,6 +358,9 @@ void verify_chain(const Certificate &leaf, const std::vector<Certificate> &inter
     if (X509_verify_cert(context.get()) == 1) {
         return;
     }
+    // Drain first: describing the certificate below may throw (an unreadable time), and what is
+    // left in the queue would become the reason of a later, unrelated failure.
+    (void)openssl_error();
     const int error = X509_STORE_CTX_get_error(context.get());
     X509 *current = X509_STORE_CTX_get_current_cert(context.get());
     std::string subject = "the chain";
@@ -365,7 +370,6 @@ void verify_chain(const Certificate &leaf, const std::vector<Certificate> &inter
         subject = describe(at) + " (valid " + rfc3339(at.not_before()) + " to " +
                   rfc3339(at.not_after()) + ")";
     }
-    (void)openssl_error(); // drain
     const std::string reason = X509_verify_cert_error_string(error);
     if (error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID) {
         throw failure(CCATTEST_E_EXPIRED,

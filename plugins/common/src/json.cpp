@@ -6,6 +6,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -43,7 +44,7 @@ public:
         key_.append(part.data(), part.size());
         Frame &frame = frames_.back();
         if (!frame.keys.insert(key_).second) {
-            duplicate_pointer_ = pointer() + "/" + json_pointer_token(key_);
+            problem_ = "duplicate member " + pointer() + "/" + json_pointer_token(key_);
             ec = json::error::syntax;
             return false;
         }
@@ -64,7 +65,12 @@ public:
     bool on_uint64(uint64_t /*v*/, json::string_view /*s*/, json::error_code & /*ec*/) {
         return scalar();
     }
-    bool on_double(double /*v*/, json::string_view /*s*/, json::error_code & /*ec*/) {
+    bool on_double(double v, json::string_view /*s*/, json::error_code &ec) {
+        if (!std::isfinite(v)) { // 1e400 would read as infinity and compare as no number does
+            problem_ = "number out of range (not a finite double)";
+            ec = json::error::syntax;
+            return false;
+        }
         return scalar();
     }
     bool on_bool(bool /*v*/, json::error_code & /*ec*/) { return scalar(); }
@@ -72,7 +78,8 @@ public:
     bool on_comment_part(json::string_view /*s*/, json::error_code & /*ec*/) { return true; }
     bool on_comment(json::string_view /*s*/, json::error_code & /*ec*/) { return true; }
 
-    [[nodiscard]] const std::string &duplicate_pointer() const { return duplicate_pointer_; }
+    /// What the handler refused ("" when the parser itself found the error).
+    [[nodiscard]] const std::string &problem() const { return problem_; }
 
 private:
     struct Frame {
@@ -105,7 +112,7 @@ private:
 
     std::vector<Frame> frames_;
     std::string key_;
-    std::string duplicate_pointer_;
+    std::string problem_;
 };
 
 std::string position(std::string_view text, size_t offset) {
@@ -146,11 +153,10 @@ json::value parse_json(std::string_view text, size_t max_depth) {
     json::error_code ec;
     const size_t consumed = finder.write_some(false, text.data(), text.size(), ec);
     if (ec) {
-        const auto &duplicate = finder.handler().duplicate_pointer();
+        const auto &problem = finder.handler().problem();
         throw sdk::failure(CCATTEST_E_MALFORMED,
                            position(text, consumed) + ": " +
-                               (duplicate.empty() ? "invalid JSON: " + ec.message()
-                                                  : "duplicate member " + duplicate));
+                               (problem.empty() ? "invalid JSON: " + ec.message() : problem));
     }
     if (consumed != text.size()) {
         throw sdk::failure(CCATTEST_E_MALFORMED,

@@ -149,7 +149,12 @@ Verifier::Verifier(VerifierConfig config)
         }
         for (auto &certificate : objects.certificates) {
             if (is_signing_certificate(certificate)) {
-                extra_leaves_.push_back(describe_leaf(std::move(certificate)));
+                try {
+                    extra_leaves_.push_back(describe_leaf(std::move(certificate)));
+                } catch (const failure &e) {
+                    // An undecodable extension (SPL, product name) is a config error too.
+                    throw failure(CCATTEST_E_CONFIG, file.string() + ": " + e.what());
+                }
             } else if (!is_trusted_root(certificate)) {
                 throw failure(CCATTEST_E_CONFIG,
                               file.string() + ": " + describe(certificate) +
