@@ -43,6 +43,9 @@ struct Host {
     std::atomic<long> live_allocations{0};
     std::mutex log_mutex;
     std::vector<std::string> log;
+    // The session's one time: tokens are issued and verified at the same instant, so a check that
+    // runs after a second boundary still verifies what it generated.
+    std::atomic<int64_t> fixed_now{0};
 
     Host() {
         api.struct_size = sizeof api;
@@ -73,7 +76,10 @@ struct Host {
                 std::free(pointer);
             }
         };
-        api.now = [](void *) { return static_cast<int64_t>(std::time(nullptr)); };
+        api.now = [](void *context) {
+            const int64_t fixed = static_cast<Host *>(context)->fixed_now.load();
+            return fixed != 0 ? fixed : static_cast<int64_t>(std::time(nullptr));
+        };
     }
 };
 
@@ -191,6 +197,7 @@ bool valid_message(const Message &message) {
 void open_session(Session &s) {
     s.when = s.options.verification_time != 0 ? s.options.verification_time
                                               : static_cast<int64_t>(std::time(nullptr));
+    s.host.fixed_now = s.when;
     boost::system::error_code ec;
     s.library.load(s.options.plugin.string(),
                    boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
