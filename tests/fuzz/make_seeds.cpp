@@ -13,6 +13,7 @@
 #include "evidence.hpp"
 #include "report.hpp"
 #include "simulator.hpp"
+#include "snp_crl.hpp"
 #include "verifier.hpp"
 
 #include <ccattest/common/crypto.hpp>
@@ -91,45 +92,8 @@ long serial_of(const Bytes &der) {
 
 // A CRL by the simulator's ARK of `product` (RSASSA-PSS/SHA-384), revoking `serials`.
 Bytes make_crl(Product product, const std::vector<long> &serials) {
-    const std::string name = std::string(ccattest::snp::product_name(product)) + "_ark";
-    const auto key_pem = read(sim_state / "snp" / (name + ".key.pem"));
-    BIO *bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-    BIO_free(bio);
-    const auto ark = ccattest::common::Certificate::load(sim_state / "snp" / (name + ".pem"));
-    X509_CRL *crl = X509_CRL_new();
-    X509_CRL_set_version(crl, 1);
-    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ark.get()));
-    ASN1_TIME *last = ASN1_TIME_set(nullptr, 1600000000);
-    ASN1_TIME *next = ASN1_TIME_set(nullptr, 4000000000);
-    X509_CRL_set1_lastUpdate(crl, last);
-    X509_CRL_set1_nextUpdate(crl, next);
-    for (const long serial : serials) {
-        X509_REVOKED *revoked = X509_REVOKED_new();
-        ASN1_INTEGER *number = ASN1_INTEGER_new();
-        ASN1_INTEGER_set(number, serial);
-        X509_REVOKED_set_serialNumber(revoked, number);
-        X509_REVOKED_set_revocationDate(revoked, last);
-        X509_CRL_add0_revoked(crl, revoked);
-        ASN1_INTEGER_free(number);
-    }
-    EVP_MD_CTX *context = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *key_context = nullptr;
-    EVP_DigestSignInit(context, &key_context, EVP_sha384(), nullptr, key);
-    EVP_PKEY_CTX_set_rsa_padding(key_context, RSA_PKCS1_PSS_PADDING);
-    EVP_PKEY_CTX_set_rsa_pss_saltlen(key_context, 48);
-    X509_CRL_sort(crl);
-    X509_CRL_sign_ctx(crl, context);
-    unsigned char *der = nullptr;
-    const int length = i2d_X509_CRL(crl, &der);
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    EVP_MD_CTX_free(context);
-    X509_CRL_free(crl);
-    ASN1_TIME_free(last);
-    ASN1_TIME_free(next);
-    EVP_PKEY_free(key);
-    return out;
+    const std::string ark = std::string(ccattest::snp::product_name(product)) + "_ark";
+    return snp_test::mint_crl(sim_state, serials, 4000000000, ark, ark);
 }
 
 ccattest::snp::SimulatedReport simulate(Product product, uint32_t version, SigningKey key) {
