@@ -12,7 +12,7 @@
 #include "ccattest/core/digest.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/files.hpp>
+#include <ccattest/support/files.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -277,7 +277,7 @@ int64_t parse_time(const std::string &text) {
 std::vector<uint8_t> read_evidence(const std::string &file) {
     std::vector<uint8_t> data;
     try {
-        data = ccattest::common::read_file(file, max_evidence_size);
+        data = ccattest::support::read_file(file, max_evidence_size);
     } catch (const std::exception &e) {
         throw UsageError(std::string("--evidence: ") + e.what());
     }
@@ -472,7 +472,7 @@ std::optional<ccattest::Challenge> challenge_option(const po::variables_map &val
 ccattest::CcInfo read_cc_info(const std::string &file) {
     std::string text;
     try {
-        text = ccattest::common::read_text_file(file, max_cc_info_size);
+        text = ccattest::support::read_text_file(file, max_cc_info_size);
     } catch (const std::exception &e) {
         throw ccattest::MalformedEvidence(e.what());
     }

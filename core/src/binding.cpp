@@ -3,7 +3,7 @@
 #include "ccattest/core/digest.hpp"
 #include "ccattest/core/logging.hpp"
 
-#include <ccattest/common/files.hpp>
+#include <ccattest/support/files.hpp>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -47,7 +47,7 @@ void sync_or_throw(int descriptor, const std::string &what) {
 
 void sync_folder(const fs::path &file) {
     const fs::path folder = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    const common::UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const support::UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (descriptor.get() >= 0) {
         (void)::fsync(descriptor.get());
     }
@@ -247,7 +247,7 @@ void ReplayStore::create_new() {
     const std::string name = file_.string();
     const std::string temporary = name + ".new";
     {
-        const common::UniqueFd descriptor(
+        const support::UniqueFd descriptor(
             ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!descriptor.valid()) {
             throw ReplayStoreError(name + ": cannot create the replay store: " + errno_text());
@@ -281,7 +281,7 @@ void ReplayStore::refresh() {
         throw ReplayStoreError(name + ": the replay store is not a regular file (" +
                                (S_ISDIR(status.st_mode) ? "a folder" : "another kind") + ")");
     }
-    common::UniqueFd opened(::open(name.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+    support::UniqueFd opened(::open(name.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
     if (!opened.valid() || ::fstat(opened.get(), &status) != 0) {
         throw ReplayStoreError(name + ": cannot open the replay store: " + errno_text());
     }
@@ -440,7 +440,7 @@ void ReplayStore::compact(int64_t now) {
     for (const auto &[key, entry] : entries_) {
         text += record_line(key, entry.expires_at, entry.site_tag);
     }
-    common::UniqueFd compacted(::open(
+    support::UniqueFd compacted(::open(
         temporary.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!compacted.valid()) {
         throw ReplayStoreError(temporary.string() +

@@ -5,7 +5,7 @@
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -76,7 +76,7 @@ CcInfo CcInfo::from_json(const json::value &value) {
 CcInfo CcInfo::from_text(std::string_view text, const std::string &origin) {
     json::value document;
     try {
-        document = common::parse_json(text);
+        document = support::parse_json(text);
     } catch (const std::exception &e) {
         throw MalformedEvidence(origin + ": " + e.what());
     }
@@ -221,7 +221,7 @@ size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_
     }
     json::object claims;
     try {
-        auto document = common::parse_json(std::string_view(
+        auto document = support::parse_json(std::string_view(
             reinterpret_cast<const char *>(result.output.data()), result.output.size()));
         if (!document.is_object()) {
             return refuse("plugin returned claims that are not a JSON object");

@@ -3,8 +3,8 @@
 #include "ccattest/core/json_schema.hpp"
 #include "embedded_schemas.hpp"
 
-#include <ccattest/common/files.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/files.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -133,7 +133,7 @@ std::string config_problem(const std::string &file, const std::string &pointer,
 
 json::value parse_json_text(std::string_view text, const std::string &origin) {
     try {
-        return common::parse_json(text);
+        return support::parse_json(text);
     } catch (const std::exception &e) {
         throw ConfigError({origin + ": " + e.what()});
     }
@@ -142,7 +142,7 @@ json::value parse_json_text(std::string_view text, const std::string &origin) {
 json::value read_json_file(const fs::path &file) {
     std::string text;
     try {
-        text = common::read_text_file(file, max_config_file_size);
+        text = support::read_text_file(file, max_config_file_size);
     } catch (const std::exception &e) {
         throw ConfigError({e.what()});
     }
@@ -153,7 +153,7 @@ const json::value &builtin_schema(std::string_view name) {
     static const std::map<std::string, json::value, std::less<>> schemas = [] {
         std::map<std::string, json::value, std::less<>> parsed;
         for (const auto &[file, text] : embedded_schemas()) {
-            parsed.emplace(file, common::parse_json(text));
+            parsed.emplace(file, support::parse_json(text));
         }
         return parsed;
     }();

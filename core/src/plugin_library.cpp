@@ -5,7 +5,7 @@
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/files.hpp>
+#include <ccattest/support/files.hpp>
 
 #include <boost/dll/library_info.hpp>
 #include <boost/json.hpp>
@@ -209,7 +209,8 @@ std::string host_abi_range() {
 }
 
 // Smallest table a host needs for each minor of major 1 (index = minor).
-constexpr std::array<size_t, 1> required_table_size = {CCATTEST_PLUGIN_API_SIZE_1_0};
+constexpr std::array<size_t, 2> required_table_size = {CCATTEST_PLUGIN_API_SIZE_1_0,
+                                                       CCATTEST_PLUGIN_API_SIZE_1_1};
 
 } // namespace
 
@@ -251,7 +252,7 @@ PluginLibrary::~PluginLibrary() {
 std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     const std::string name = options.path.string();
     // O_NONBLOCK: a FIFO at the path must not block the open; the type is checked right after.
-    common::UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    support::UniqueFd file(::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (file.get() < 0) {
         throw LoadError("cannot open " + name + ": " + std::strerror(errno));
     }

@@ -19,7 +19,7 @@
 // what the MAC covers, so it names the evidence and not the bytes that authenticate it.
 #include <ccattest/authorizer.h>
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -134,7 +134,7 @@ ccattest_status example_create(const char *config_json, size_t config_json_size,
         *out_instance = nullptr;
         boost::json::value config;
         try { // the support library's strict parser: duplicate members are refused
-            config = ccattest::common::parse_json(std::string_view(config_json, config_json_size));
+            config = ccattest::support::parse_json(std::string_view(config_json, config_json_size));
         } catch (const failure &e) {
             throw failure(CCATTEST_E_CONFIG, std::string("config: ") + e.what());
         }
@@ -271,6 +271,7 @@ const ccattest_plugin_api plugin_table = {
     example_generate,
     example_verify,
     nullptr, // inspect: the token has nothing worth describing beyond the verified claims
+    nullptr, // inspect2
 };
 
 } // namespace

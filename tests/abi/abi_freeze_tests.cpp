@@ -22,7 +22,34 @@ FROZEN(ccattest_host_api, log, 24);
 FROZEN(ccattest_host_api, alloc, 32);
 FROZEN(ccattest_host_api, free, 40);
 FROZEN(ccattest_host_api, now, 48);
-static_assert(sizeof(ccattest_host_api) == 56);
+FROZEN(ccattest_host_api, fetch, 56);          // 1.1
+FROZEN(ccattest_host_api, cache_validity, 64); // 1.1
+static_assert(sizeof(ccattest_host_api) == 72);
+
+// 1.1: the network service's request and response.
+FROZEN(ccattest_fetch_request, struct_size, 0);
+FROZEN(ccattest_fetch_request, method, 4);
+FROZEN(ccattest_fetch_request, url, 8);
+FROZEN(ccattest_fetch_request, body, 16);
+FROZEN(ccattest_fetch_request, body_size, 24);
+FROZEN(ccattest_fetch_request, content_type, 32);
+FROZEN(ccattest_fetch_request, timeout_ms, 40);
+FROZEN(ccattest_fetch_request, flags, 44);
+static_assert(sizeof(ccattest_fetch_request) == 48);
+FROZEN(ccattest_fetch_response, struct_size, 0);
+FROZEN(ccattest_fetch_response, http_status, 4);
+FROZEN(ccattest_fetch_response, body, 8);
+FROZEN(ccattest_fetch_response, headers, 24);
+FROZEN(ccattest_fetch_response, source, 40);
+FROZEN(ccattest_fetch_response, reserved0, 44);
+FROZEN(ccattest_fetch_response, fetched_at, 48);
+FROZEN(ccattest_fetch_response, fresh_until, 56);
+static_assert(sizeof(ccattest_fetch_response) == 64);
+FROZEN(ccattest_inspect_args, struct_size, 0);
+FROZEN(ccattest_inspect_args, reserved0, 4);
+FROZEN(ccattest_inspect_args, token, 8);
+FROZEN(ccattest_inspect_args, token_size, 16);
+static_assert(sizeof(ccattest_inspect_args) == 24);
 
 FROZEN(ccattest_buffer, data, 0);
 FROZEN(ccattest_buffer, size, 8);
@@ -58,13 +85,19 @@ FROZEN(ccattest_plugin_api, destroy, 88);
 FROZEN(ccattest_plugin_api, generate, 96);
 FROZEN(ccattest_plugin_api, verify, 104);
 FROZEN(ccattest_plugin_api, inspect, 112);
-static_assert(sizeof(ccattest_plugin_api) == 120);
+FROZEN(ccattest_plugin_api, inspect2, 120); // 1.1
+static_assert(sizeof(ccattest_plugin_api) == 128);
 
 static_assert(CCATTEST_PLUGIN_API_SIZE_1_0 == 120);
 static_assert(CCATTEST_HOST_API_SIZE_1_0 == 56);
 static_assert(CCATTEST_GENERATE_ARGS_SIZE_1_0 == 16);
 static_assert(CCATTEST_VERIFY_ARGS_SIZE_1_0 == 40);
 static_assert(CCATTEST_REPORT_DATA_SIZE == 64);
+static_assert(CCATTEST_PLUGIN_API_SIZE_1_1 == 128);
+static_assert(CCATTEST_HOST_API_SIZE_1_1 == 72);
+static_assert(CCATTEST_INSPECT_ARGS_SIZE_1_1 == 24);
+static_assert(CCATTEST_FETCH_REQUEST_SIZE_1_1 == 48);
+static_assert(CCATTEST_FETCH_RESPONSE_SIZE_1_1 == 64);
 
 BOOST_AUTO_TEST_CASE(status_codes_are_frozen) {
     const ccattest_status codes[] = {CCATTEST_OK,
@@ -100,6 +133,12 @@ BOOST_AUTO_TEST_CASE(capability_bits_and_log_levels_are_frozen) {
     BOOST_TEST(CCATTEST_LOG_TRACE == 0u);
     BOOST_TEST(CCATTEST_LOG_ERROR == 4u);
     BOOST_TEST(CCATTEST_ABI_MAJOR == 1);
-    BOOST_TEST(CCATTEST_ABI_MINOR == 0);
+    BOOST_TEST(CCATTEST_ABI_MINOR == 1);
+    BOOST_TEST(CCATTEST_FETCH_GET == 0u);
+    BOOST_TEST(CCATTEST_FETCH_POST == 1u);
+    BOOST_TEST(CCATTEST_FETCH_CACHE_ALLOWED == 1u);
+    BOOST_TEST(CCATTEST_FETCH_OFFLINE_ONLY == 2u);
+    BOOST_TEST(CCATTEST_FETCH_FROM_NETWORK == 1u);
+    BOOST_TEST(CCATTEST_FETCH_FROM_CACHE == 2u);
     BOOST_TEST(std::string(CCATTEST_ENTRY_SYMBOL) == "ccattest_authorizer_entry");
 }

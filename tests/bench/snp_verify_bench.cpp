@@ -4,7 +4,7 @@
 #include "report.hpp"
 #include "verifier.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -16,7 +16,7 @@
 
 namespace {
 using Clock = std::chrono::steady_clock;
-using ccattest::common::Bytes;
+using ccattest::support::Bytes;
 
 // Runs body() on `threads` threads for `seconds`; returns operations per second in total.
 template <typename Body> double rate(unsigned threads, double seconds, Body body) {
@@ -61,8 +61,8 @@ int main(int argc, char **argv) {
     }
     // Real Milan evidence: go-sev-guest's report with its VCEK carried in a ccattest-snp-v1 token.
     ccattest::snp::Evidence evidence;
-    evidence.report = ccattest::common::read_file(vectors + "/gosev_milan_report.bin", 1U << 20U);
-    evidence.vcek = ccattest::common::read_file(vectors + "/gosev_milan_vcek.der", 1U << 20U);
+    evidence.report = ccattest::support::read_file(vectors + "/gosev_milan_report.bin", 1U << 20U);
+    evidence.vcek = ccattest::support::read_file(vectors + "/gosev_milan_vcek.der", 1U << 20U);
     const std::string text = ccattest::snp::encode_token(evidence);
     const Bytes token(text.begin(), text.end());
     std::array<uint8_t, 64> expected{1, 2, 3, 4, 5};
@@ -72,19 +72,19 @@ int main(int argc, char **argv) {
 
     // The same ECDSA P-384 check done directly with OpenSSL: same key, message and signature.
     const auto report = ccattest::snp::parse_report(evidence.report);
-    const auto vcek = ccattest::common::Certificate::parse(*evidence.vcek, "VCEK");
+    const auto vcek = ccattest::support::Certificate::parse(*evidence.vcek, "VCEK");
     EVP_PKEY *key = vcek.public_key();
     const std::span<const uint8_t> message(report.raw.data(), ccattest::snp::signed_size);
-    if (!ccattest::common::ecdsa_sha384_verify(key, message, report.signature_r,
-                                               report.signature_s)) {
+    if (!ccattest::support::ecdsa_sha384_verify(key, message, report.signature_r,
+                                                report.signature_s)) {
         (void)std::fprintf(stderr, "the vector's signature does not verify\n");
         return 1;
     }
 
     auto snp = [&] { (void)verifier.verify(token, expected, when); };
     auto raw = [&] {
-        (void)ccattest::common::ecdsa_sha384_verify(key, message, report.signature_r,
-                                                    report.signature_s);
+        (void)ccattest::support::ecdsa_sha384_verify(key, message, report.signature_r,
+                                                     report.signature_s);
     };
     const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
     std::printf("SEV-SNP warm verification vs raw OpenSSL ECDSA P-384 (%.1f s per figure)\n",

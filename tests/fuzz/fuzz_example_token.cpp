@@ -15,8 +15,8 @@
 #include "ccattest/core/plugin_library.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/bytes.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/bytes.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -52,7 +52,7 @@ ccattest::Authorizer &authorizer() {
 }
 
 void put_mac(std::vector<uint8_t> &token) {
-    const auto key = ccattest::common::from_hex(key_hex, "key");
+    const auto key = ccattest::support::from_hex(key_hex, "key");
     size_t length = 0;
     if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), token.data(),
                   signed_size, token.data() + signed_size, 32, &length) == nullptr) {
@@ -73,7 +73,7 @@ void check_outcome(const ccattest::OperationResult &result) {
     case CCATTEST_OK: {
         boost::json::value claims;
         try {
-            claims = ccattest::common::parse_json(std::string_view(
+            claims = ccattest::support::parse_json(std::string_view(
                 reinterpret_cast<const char *>(result.output.data()), result.output.size()));
         } catch (const ccattest::sdk::failure &e) {
             fuzz::finding(std::string("claims are not JSON: ") + e.what());

@@ -1,4 +1,4 @@
-// Fuzz target: the project's one strict JSON parser (ccattest::common::parse_json), against
+// Fuzz target: the project's one strict JSON parser (ccattest::support::parse_json), against
 // Boost.JSON as the oracle, at the default nesting limit and at a small one.
 //  - only sdk::failure may escape;
 //  - when parse_json accepts, Boost.JSON accepts too and gives an equal value, and serialize writes
@@ -10,7 +10,7 @@
 #include "fuzz_support.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
@@ -152,7 +152,7 @@ size_t members_in(const json::value &value) {
 void check(std::string_view text, size_t max_depth) {
     std::optional<json::value> ours;
     try {
-        ours = ccattest::common::parse_json(text, max_depth);
+        ours = ccattest::support::parse_json(text, max_depth);
     } catch (const ccattest::sdk::failure &e) {
         fuzz::require(e.status() == CCATTEST_E_MALFORMED,
                       std::string("parse_json refused with a status other than malformed: ") +
@@ -172,7 +172,7 @@ void check(std::string_view text, size_t max_depth) {
         const std::string written = json::serialize(*ours);
         json::value again;
         try {
-            again = ccattest::common::parse_json(written, max_depth);
+            again = ccattest::support::parse_json(written, max_depth);
         } catch (const ccattest::sdk::failure &e) {
             fuzz::finding("parse_json refuses what serialize wrote: " + written + ": " + e.what());
         }
@@ -194,7 +194,7 @@ void check(std::string_view text, size_t max_depth) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const std::string_view text = fuzz::text_of(data, size);
-    check(text, ccattest::common::default_json_depth);
+    check(text, ccattest::support::default_json_depth);
     check(text, 3);
     return 0;
 }

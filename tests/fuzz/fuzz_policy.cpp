@@ -12,8 +12,8 @@
 #include "report.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/crypto.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/crypto.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -28,13 +28,13 @@ namespace json = boost::json;
 // The claims libcc_snp.so returns for go-sev-guest's Milan report.
 const json::object &fixed_claims() {
     static const json::object claims = [] {
-        const auto bytes = ccattest::common::read_file(
+        const auto bytes = ccattest::support::read_file(
             std::string(SNP_VECTORS) + "/gosev_milan_report.bin", 1U << 20U);
         const auto report = ccattest::snp::parse_report(bytes);
         json::object out = ccattest::snp::report_claims(report, ccattest::snp::Product::milan);
         out["simulated"] = false;
         out["token_form"] = "ccattest-snp-v1";
-        out["evidence_digest"] = ccattest::common::to_hex(ccattest::snp::evidence_digest(report));
+        out["evidence_digest"] = ccattest::support::to_hex(ccattest::snp::evidence_digest(report));
         out["chain"] = {{"root", "ARK-Milan"}, {"valid_until", "2030-11-14T22:13:20Z"}};
         return out;
     }();
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const auto parts = fuzz::split(fuzz::text_of(data, size), 2);
     json::value document;
     try {
-        document = ccattest::common::parse_json(parts[0]);
+        document = ccattest::support::parse_json(parts[0]);
     } catch (const ccattest::sdk::failure &) {
         return 0;
     }
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json::object input_claims;
     if (parts.size() > 1) {
         try {
-            json::value claims = ccattest::common::parse_json(parts[1]);
+            json::value claims = ccattest::support::parse_json(parts[1]);
             input_claims = claims.is_object() ? std::move(claims.get_object())
                                               : json::object{{"value", std::move(claims)}};
         } catch (const ccattest::sdk::failure &) {

@@ -16,7 +16,7 @@
 #include "ccattest/core/binding.hpp"
 #include "ccattest/core/logging.hpp"
 
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 #include <openssl/sha.h>
 
@@ -54,7 +54,7 @@ std::string with_checksums(std::string_view input) {
             std::array<uint8_t, 32> digest{};
             SHA256(reinterpret_cast<const unsigned char *>(checked.data()), checked.size(),
                    digest.data());
-            out += body + " " + ccattest::common::to_hex(std::span(digest.data(), 8));
+            out += body + " " + ccattest::support::to_hex(std::span(digest.data(), 8));
         } else {
             out += line;
         }

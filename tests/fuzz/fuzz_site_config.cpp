@@ -11,7 +11,7 @@
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -60,7 +60,7 @@ const Schemas &schemas() {
 void validate_everywhere(std::string_view text) {
     json::value document;
     try {
-        document = ccattest::common::parse_json(text);
+        document = ccattest::support::parse_json(text);
     } catch (const ccattest::sdk::failure &) {
         return;
     }

@@ -26,7 +26,7 @@
 #include "verifier.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 #include <boost/json.hpp>
 
@@ -152,7 +152,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (report && !vlek) {
                 const size_t id_size = product == Product::turin ? 8 : 64;
                 file = base / "vcek" /
-                       ccattest::common::to_hex(std::span(report->chip_id.data(), id_size)) /
+                       ccattest::support::to_hex(std::span(report->chip_id.data(), id_size)) /
                        ccattest::snp::tcb_hex(report->reported_tcb);
             }
             file += extension;

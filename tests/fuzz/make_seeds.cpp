@@ -16,7 +16,7 @@
 #include "snp_crl.hpp"
 #include "verifier.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <boost/json.hpp>
 
@@ -34,9 +34,9 @@
 namespace {
 
 namespace fs = std::filesystem;
-using ccattest::common::Bytes;
 using ccattest::snp::Product;
 using ccattest::snp::SigningKey;
+using ccattest::support::Bytes;
 
 fs::path repo;
 fs::path sim_state;
@@ -47,7 +47,7 @@ std::string text_of(const Bytes &bytes) {
 }
 
 Bytes read(const fs::path &file) {
-    return ccattest::common::read_file(file, 1U << 20U);
+    return ccattest::support::read_file(file, 1U << 20U);
 }
 
 void seed(const std::string &target, const std::string &name, std::string_view bytes) {
@@ -69,7 +69,7 @@ std::string joined(const std::vector<std::string> &parts) {
 
 std::string pem_of(const Bytes &der) {
     const auto certificate =
-        ccattest::common::Certificate::parse(der, "pem_of", ccattest::common::Encoding::der);
+        ccattest::support::Certificate::parse(der, "pem_of", ccattest::support::Encoding::der);
     BIO *bio = BIO_new(BIO_s_mem());
     PEM_write_bio_X509(bio, certificate.get());
     char *data = nullptr;
@@ -80,13 +80,13 @@ std::string pem_of(const Bytes &der) {
 }
 
 std::string crl_pem_of(const Bytes &der) {
-    return "-----BEGIN X509 CRL-----\n" + ccattest::common::base64_encode(der) +
+    return "-----BEGIN X509 CRL-----\n" + ccattest::support::base64_encode(der) +
            "\n-----END X509 CRL-----\n";
 }
 
 long serial_of(const Bytes &der) {
     const auto certificate =
-        ccattest::common::Certificate::parse(der, "serial_of", ccattest::common::Encoding::der);
+        ccattest::support::Certificate::parse(der, "serial_of", ccattest::support::Encoding::der);
     return ASN1_INTEGER_get(X509_get0_serialNumber(certificate.get()));
 }
 
@@ -167,19 +167,19 @@ void snp_seeds() {
     seed("snp_token", "sim_genoa_v3_vcek_token.json", token_of(genoa3.evidence));
     seed("snp_token", "sim_turin_v5_vlek_token.json", token_of(turin5_vlek.evidence));
     seed("snp_token", "sim_genoa_v5_flare.b64",
-         ccattest::common::base64_encode(genoa5.evidence.report));
+         ccattest::support::base64_encode(genoa5.evidence.report));
     seed("snp_token", "sim_turin_v3_certificate_table.bin", turin3.certificate_table);
     seed("snp_token", "sim_genoa_v5_vlek_certificate_table.bin", genoa5_vlek.certificate_table);
 
     // The verifier with certificates, CRLs, the collateral folder and configured files.
     seed("snp_verify", "real_gosev_token_vcek", verify_input(opt_milan, {token_of(real)}));
     seed("snp_verify", "real_virtee_flare_collateral_der",
-         verify_input(opt_milan, {ccattest::common::base64_encode(virtee), text_of(virtee_vcek)}));
+         verify_input(opt_milan, {ccattest::support::base64_encode(virtee), text_of(virtee_vcek)}));
     seed("snp_verify", "real_trustee_raw_certificate_file",
          verify_input(opt_milan, {text_of(trustee), "", "", pem_of(trustee_vcek)}));
     seed("snp_verify", "real_gosev_collateral_pem_bundle",
          verify_input(opt_milan | opt_pem,
-                      {ccattest::common::base64_encode(gosev),
+                      {ccattest::support::base64_encode(gosev),
                        pem_of(gosev_vcek) + text_of(read(trust / "milan_ask.pem")) +
                            text_of(read(trust / "milan_ark.pem"))}));
     seed("snp_verify", "sim_milan_v2_vcek_token",
@@ -194,7 +194,7 @@ void snp_seeds() {
                       {token_of(genoa3.evidence), "", text_of(make_crl(Product::genoa, {5}))}));
     seed("snp_verify", "sim_genoa_v5_collateral_vcek_pem",
          verify_input(opt_simulated | opt_pem,
-                      {ccattest::common::base64_encode(genoa5.evidence.report),
+                      {ccattest::support::base64_encode(genoa5.evidence.report),
                        pem_of(*genoa5.evidence.vcek)}));
     seed("snp_verify", "sim_genoa_v5_vlek_token",
          verify_input(opt_simulated, {token_of(genoa5_vlek.evidence)}));
@@ -296,7 +296,7 @@ void config_seeds() {
 
 Bytes example_token(int64_t issued_at, uint8_t fill) {
     // config/examples/conf.d/example.json's published demo key.
-    const auto key = ccattest::common::from_hex(
+    const auto key = ccattest::support::from_hex(
         "3f1c0b6a9d2e4f5a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c", "key");
     Bytes token(112, 0);
     const std::string magic = "CCXH";

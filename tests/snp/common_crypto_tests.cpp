@@ -7,9 +7,9 @@
 #include <openssl/ec.h>
 
 using namespace snp_test;
-using ccattest::common::Certificate;
-using ccattest::common::Crl;
-using ccattest::common::Encoding;
+using ccattest::support::Certificate;
+using ccattest::support::Crl;
+using ccattest::support::Encoding;
 
 namespace {
 
@@ -27,7 +27,7 @@ std::string pem_of_crl(const Bytes &der) {
 }
 
 std::string trust_pem(const std::string &name) {
-    const auto data = ccattest::common::read_file(
+    const auto data = ccattest::support::read_file(
         fs::path(SNP_VECTORS) / "../../../config/trust/amd" / name, 1U << 16U);
     return {data.begin(), data.end()};
 }
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(pem_allows_only_whitespace_around_its_blocks) {
     Bytes der = vcek.der();
     der.push_back(0);
     const std::string padded = "-----BEGIN CERTIFICATE-----\n" +
-                               ccattest::common::base64_encode(der) +
+                               ccattest::support::base64_encode(der) +
                                "\n-----END CERTIFICATE-----\n";
     BOOST_TEST(refusal([&] { (void)Certificate::parse(bytes_of(padded), "f"); }).second ==
                "f, PEM block 1: trailing data after the certificate (1 byte)");
@@ -113,13 +113,13 @@ BOOST_AUTO_TEST_CASE(crls_follow_the_same_rule) {
     BOOST_TEST(tail.first == CCATTEST_E_MALFORMED);
     BOOST_TEST(tail.second == "crl: trailing data after the CRL (1 byte)");
     // A file that may hold either kind names the real problem, not "not an X.509 CRL".
-    const auto mixed = refusal([&] { (void)ccattest::common::parse_x509_objects(longer, "f"); });
+    const auto mixed = refusal([&] { (void)ccattest::support::parse_x509_objects(longer, "f"); });
     BOOST_TEST(mixed.first == CCATTEST_E_MALFORMED);
     BOOST_TEST(mixed.second == "f: trailing data after the CRL (1 byte)");
 
     const auto vcek = Certificate::parse(read("gosev_milan_vcek.der"), "vcek");
     const std::string both = pem_of(vcek) + "\n" + pem_of_crl(der);
-    const auto objects = ccattest::common::parse_x509_objects(bytes_of(both), "f");
+    const auto objects = ccattest::support::parse_x509_objects(bytes_of(both), "f");
     BOOST_TEST(objects.certificates.size() == 1u);
     BOOST_TEST(objects.crls.size() == 1u);
     BOOST_TEST(refusal([&] { (void)Certificate::parse_bundle(bytes_of(both), "f"); }).second ==
@@ -161,20 +161,20 @@ BOOST_AUTO_TEST_CASE(low_s_is_enforced_only_where_asked) {
     ECDSA_SIG_free(signature);
 
     // Exactly one of s and n - s is low.
-    const bool s_low = ccattest::common::ecdsa_s_is_low(key, s);
-    BOOST_TEST(s_low != ccattest::common::ecdsa_s_is_low(key, n_minus_s));
+    const bool s_low = ccattest::support::ecdsa_s_is_low(key, s);
+    BOOST_TEST(s_low != ccattest::support::ecdsa_s_is_low(key, n_minus_s));
     const auto &low = s_low ? s : n_minus_s;
     const auto &high = s_low ? n_minus_s : s;
-    using ccattest::common::EcdsaSignatureForm;
+    using ccattest::support::EcdsaSignatureForm;
     // ECDSA itself accepts both forms...
-    BOOST_TEST(ccattest::common::ecdsa_sha384_verify(key, message, r, low));
-    BOOST_TEST(ccattest::common::ecdsa_sha384_verify(key, message, r, high));
+    BOOST_TEST(ccattest::support::ecdsa_sha384_verify(key, message, r, low));
+    BOOST_TEST(ccattest::support::ecdsa_sha384_verify(key, message, r, high));
     // ...low_s accepts only the low one, and says why it refuses the other.
     BOOST_TEST(
-        ccattest::common::ecdsa_sha384_verify(key, message, r, low, EcdsaSignatureForm::low_s));
+        ccattest::support::ecdsa_sha384_verify(key, message, r, low, EcdsaSignatureForm::low_s));
     const auto refused = refusal([&] {
-        (void)ccattest::common::ecdsa_sha384_verify(key, message, r, high,
-                                                    EcdsaSignatureForm::low_s);
+        (void)ccattest::support::ecdsa_sha384_verify(key, message, r, high,
+                                                     EcdsaSignatureForm::low_s);
     });
     BOOST_TEST(refused.first == CCATTEST_E_VERIFICATION_FAILED);
     BOOST_TEST(refused.second == "ECDSA signature has a high s (above half the curve order), "
@@ -182,11 +182,11 @@ BOOST_AUTO_TEST_CASE(low_s_is_enforced_only_where_asked) {
     // Another message still fails in both forms.
     const Bytes changed = bytes_of("evidencE");
     BOOST_TEST(
-        !ccattest::common::ecdsa_sha384_verify(key, changed, r, low, EcdsaSignatureForm::low_s));
+        !ccattest::support::ecdsa_sha384_verify(key, changed, r, low, EcdsaSignatureForm::low_s));
     EVP_PKEY_free(key);
 
     EVP_PKEY *rsa = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-    const auto not_ec = refusal([&] { (void)ccattest::common::ecdsa_s_is_low(rsa, s); });
+    const auto not_ec = refusal([&] { (void)ccattest::support::ecdsa_s_is_low(rsa, s); });
     BOOST_TEST(not_ec.first == CCATTEST_E_INVALID_ARGUMENT);
     BOOST_TEST(not_ec.second == "the key is not an EC key on a named curve");
     EVP_PKEY_free(rsa);

@@ -3,7 +3,7 @@
 
 #include "simulator.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -19,22 +19,22 @@ namespace snp_test {
 /// A CRL with `issuer`'s subject as issuer name (a certificate of the simulator state `state`,
 /// e.g. "milan_ark"), signed RSASSA-PSS/SHA-384 with `signer`'s key, revoking `serials`, valid
 /// until next_update. The simulator makes the roots of both on first use.
-inline ccattest::common::Bytes mint_crl(const std::filesystem::path &state,
-                                        const std::vector<long> &serials, int64_t next_update,
-                                        const std::string &signer, const std::string &issuer) {
+inline ccattest::support::Bytes mint_crl(const std::filesystem::path &state,
+                                         const std::vector<long> &serials, int64_t next_update,
+                                         const std::string &signer, const std::string &issuer) {
     for (const std::string &name : {signer, issuer}) {
         (void)ccattest::snp::simulated_roots(
             state, *ccattest::snp::product_from_name(name.substr(0, name.find('_'))));
     }
     const auto key_pem =
-        ccattest::common::read_file(state / "snp" / (signer + ".key.pem"), 1U << 16U);
+        ccattest::support::read_file(state / "snp" / (signer + ".key.pem"), 1U << 16U);
     BIO *bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
     BIO_free(bio);
     if (key == nullptr) {
         throw std::runtime_error("cannot read the simulator key " + signer);
     }
-    const auto named = ccattest::common::Certificate::load(state / "snp" / (issuer + ".pem"));
+    const auto named = ccattest::support::Certificate::load(state / "snp" / (issuer + ".pem"));
     X509_CRL *crl = X509_CRL_new();
     X509_CRL_set_version(crl, 1);
     X509_CRL_set_issuer_name(crl, X509_get_subject_name(named.get()));
@@ -60,7 +60,7 @@ inline ccattest::common::Bytes mint_crl(const std::filesystem::path &state,
     X509_CRL_sign_ctx(crl, context);
     unsigned char *der = nullptr;
     const int length = i2d_X509_CRL(crl, &der);
-    ccattest::common::Bytes out(der, der + length);
+    ccattest::support::Bytes out(der, der + length);
     OPENSSL_free(der);
     EVP_MD_CTX_free(context);
     X509_CRL_free(crl);

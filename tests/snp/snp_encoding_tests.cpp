@@ -4,7 +4,7 @@
 #include "snp_support.hpp"
 #include "support/scratch_dir.hpp"
 
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -13,11 +13,11 @@
 #include <set>
 
 using namespace snp_test;
-using ccattest::common::Certificate;
-using ccattest::common::to_hex;
 using ccattest::snp::Evidence;
 using ccattest::snp::Product;
 using ccattest::snp::SigningKey;
+using ccattest::support::Certificate;
+using ccattest::support::to_hex;
 using ccattest::test::ScratchDir;
 
 namespace {
@@ -60,7 +60,7 @@ Bytes trust_der(const std::string &name) {
 }
 
 std::string trust_pem(const std::string &name) {
-    const auto data = ccattest::common::read_file(
+    const auto data = ccattest::support::read_file(
         fs::path(SNP_VECTORS) / "../../../config/trust/amd" / name, 1U << 16U);
     return {data.begin(), data.end()};
 }
@@ -74,7 +74,7 @@ std::string join(std::initializer_list<std::string_view> parts) {
 }
 
 std::string pem_of(const Bytes &der) {
-    return snp_test::pem_of(Certificate::parse(der, "pem_of", ccattest::common::Encoding::der));
+    return snp_test::pem_of(Certificate::parse(der, "pem_of", ccattest::support::Encoding::der));
 }
 
 fs::path write(const fs::path &file, const std::string &text) {
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_SUITE(snp_token_spelling)
 BOOST_AUTO_TEST_CASE(whitespace_around_any_token_is_malformed) {
     const auto verifier = verifier_with({vector("gosev_milan_vcek.der")});
     const std::string json = ccattest::snp::encode_token(gosev_evidence());
-    const std::string flare = ccattest::common::base64_encode(read("gosev_milan_report.bin"));
+    const std::string flare = ccattest::support::base64_encode(read("gosev_milan_report.bin"));
     // The exact texts verify...
     BOOST_TEST(verify(verifier, bytes_of(json)).status == CCATTEST_OK);
     BOOST_TEST(verify(verifier, bytes_of(flare)).status == CCATTEST_OK);
@@ -162,9 +162,9 @@ BOOST_AUTO_TEST_CASE(whitespace_around_any_token_is_malformed) {
 
 BOOST_AUTO_TEST_CASE(reordered_members_are_malformed) {
     const auto verifier = verifier_with({});
-    const std::string report = ccattest::common::base64_encode(read("gosev_milan_report.bin"));
-    const std::string vcek = ccattest::common::base64_encode(read("gosev_milan_vcek.der"));
-    const std::string ark = ccattest::common::base64_encode(trust_der("milan_ark.pem"));
+    const std::string report = ccattest::support::base64_encode(read("gosev_milan_report.bin"));
+    const std::string vcek = ccattest::support::base64_encode(read("gosev_milan_vcek.der"));
+    const std::string ark = ccattest::support::base64_encode(trust_der("milan_ark.pem"));
     const std::string canonical = R"({"format":"ccattest-snp-v1","report":")" + report +
                                   R"(","certificates":{"ark":")" + ark + R"(","vcek":")" + vcek +
                                   R"("}})";
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(every_encoding_of_one_report_has_one_digest) {
     const std::string expected = signed_bytes_digest(report);
     const auto with_file = verifier_with({vector("gosev_milan_vcek.der")});
     const auto bare = verifier_with({});
-    const std::string flare = ccattest::common::base64_encode(report);
+    const std::string flare = ccattest::support::base64_encode(report);
     Evidence none;
     none.report = report;
     auto full = gosev_evidence();
@@ -384,7 +384,7 @@ BOOST_AUTO_TEST_CASE(a_pem_bundle_of_ark_ask_and_vcek_verifies) {
     config.collateral_dir = collateral;
     config.product = Product::milan;
     const ccattest::snp::Verifier from_folder(config);
-    const auto flare = ccattest::common::base64_encode(read("gosev_milan_report.bin"));
+    const auto flare = ccattest::support::base64_encode(read("gosev_milan_report.bin"));
     const auto folder = verify(from_folder, bytes_of(flare));
     BOOST_REQUIRE_MESSAGE(folder.status == CCATTEST_OK, folder.message);
 }
@@ -434,7 +434,7 @@ BOOST_AUTO_TEST_CASE(garbage_around_certificate_files_is_refused) {
 BOOST_AUTO_TEST_CASE(an_untrusted_chain_certificate_in_files_is_refused) {
     const ScratchDir scratch;
     (void)ccattest::snp::simulated_roots(sim_state(), Product::milan);
-    const auto ark = ccattest::common::read_file(sim_state() / "snp" / "milan_ark.pem", 1U << 16U);
+    const auto ark = ccattest::support::read_file(sim_state() / "snp" / "milan_ark.pem", 1U << 16U);
     const auto bundle =
         write(scratch.path() / "bundle.pem",
               std::string(ark.begin(), ark.end()) + pem_of(read("gosev_milan_vcek.der")));

@@ -66,8 +66,9 @@ BOOST_AUTO_TEST_CASE(simulator_round_trip_binding_and_inspect) {
     BOOST_TEST(parsed.at("policy").at("debug").as_bool());
     // The replay key of the ABI contract: SHA-256 of the signed report bytes 0x000-0x29F.
     const auto report = ccattest::snp::decode_token(token.output).report;
-    BOOST_TEST(parsed.at("evidence_digest").as_string() ==
-               ccattest::common::to_hex(ccattest::common::sha256(std::span(report.data(), 0x2A0))));
+    BOOST_TEST(
+        parsed.at("evidence_digest").as_string() ==
+        ccattest::support::to_hex(ccattest::support::sha256(std::span(report.data(), 0x2A0))));
 
     std::array<uint8_t, 64> other = data;
     other[5] = 0;

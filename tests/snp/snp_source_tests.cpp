@@ -151,8 +151,8 @@ BOOST_AUTO_TEST_CASE(sev_guest_extended_report_grows_the_certificate_buffer) {
         }
         BOOST_TEST(ext->certs_len == 5U * 4096U);
         auto *response = reinterpret_cast<snp_report_resp *>(guest->resp_data);
-        ccattest::common::put_u32_le(response->data, 0);
-        ccattest::common::put_u32_le(response->data + 4, 0x4A0);
+        ccattest::support::put_u32_le(response->data, 0);
+        ccattest::support::put_u32_le(response->data + 4, 0x4A0);
         std::copy(made.evidence.report.begin(), made.evidence.report.end(), response->data + 0x20);
         std::copy(made.certificate_table.begin(), made.certificate_table.end(),
                   reinterpret_cast<uint8_t *>(ext->certs_address));
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(sev_guest_falls_back_to_a_plain_report) {
             return -1;
         }
         auto *response = reinterpret_cast<snp_report_resp *>(guest->resp_data);
-        ccattest::common::put_u32_le(response->data + 4, 0x4A0);
+        ccattest::support::put_u32_le(response->data + 4, 0x4A0);
         std::copy(made.evidence.report.begin(), made.evidence.report.end(), response->data + 0x20);
         return 0;
     };
@@ -215,8 +215,8 @@ BOOST_AUTO_TEST_CASE(sev_guest_errors) {
     ccattest::snp::SourceSeams rejected;
     rejected.ioctl = [&](int, unsigned long, void *argument) {
         auto *guest = static_cast<snp_guest_request_ioctl *>(argument);
-        ccattest::common::put_u32_le(reinterpret_cast<snp_report_resp *>(guest->resp_data)->data,
-                                     0x16);
+        ccattest::support::put_u32_le(reinterpret_cast<snp_report_resp *>(guest->resp_data)->data,
+                                      0x16);
         return 0;
     };
     const auto status =

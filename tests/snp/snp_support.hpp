@@ -6,7 +6,7 @@
 #include "snp_crl.hpp"
 #include "verifier.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -22,14 +22,14 @@
 namespace snp_test {
 
 namespace fs = std::filesystem;
-using ccattest::common::Bytes;
+using ccattest::support::Bytes;
 
 inline fs::path vector(const std::string &name) {
     return fs::path(SNP_VECTORS) / name;
 }
 
 inline Bytes read(const std::string &name) {
-    return ccattest::common::read_file(vector(name), 1U << 20U);
+    return ccattest::support::read_file(vector(name), 1U << 20U);
 }
 
 /// A time inside every vector VCEK's validity window (2023-11-14T22:13:20Z).
@@ -80,7 +80,7 @@ inline Bytes bytes_of(const std::string &text) {
     return {text.begin(), text.end()};
 }
 
-inline std::string pem_of(const ccattest::common::Certificate &certificate) {
+inline std::string pem_of(const ccattest::support::Certificate &certificate) {
     BIO *bio = BIO_new(BIO_s_mem());
     PEM_write_bio_X509(bio, certificate.get());
     char *data = nullptr;

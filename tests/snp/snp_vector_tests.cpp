@@ -2,11 +2,11 @@
 // and every kind of damage is rejected with the right status and reason.
 #include "snp_support.hpp"
 
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 using namespace snp_test;
-using ccattest::common::to_hex;
 using ccattest::snp::Product;
+using ccattest::support::to_hex;
 
 namespace {
 
@@ -209,13 +209,13 @@ BOOST_AUTO_TEST_CASE(hand_made_vceks_parse_but_never_chain) {
     for (const char *name :
          {"trustee_test-vcek-invalid-legacy.der", "trustee_test-vcek-invalid-new.der"}) {
         BOOST_TEST_CONTEXT(name) {
-            const auto certificate = ccattest::common::Certificate::load(vector(name));
+            const auto certificate = ccattest::support::Certificate::load(vector(name));
             // Their extensions still parse: the hwID in either encoding, the SPLs.
             const auto hw = certificate.extension("1.3.6.1.4.1.3704.1.4");
             BOOST_REQUIRE(hw.has_value());
-            BOOST_TEST(
-                (hw->size() == 64 || ccattest::common::der_octet_string(*hw, "hwID").size() == 64));
-            BOOST_TEST(ccattest::common::der_integer(
+            BOOST_TEST((hw->size() == 64 ||
+                        ccattest::support::der_octet_string(*hw, "hwID").size() == 64));
+            BOOST_TEST(ccattest::support::der_integer(
                            *certificate.extension("1.3.6.1.4.1.3704.1.3.8"), "ucode") >= 0);
             const auto verifier = verifier_with({vector(name)});
             const auto out = verify(verifier, read("trustee_test-report.bin"));
@@ -227,15 +227,15 @@ BOOST_AUTO_TEST_CASE(hand_made_vceks_parse_but_never_chain) {
         }
     }
     const auto legacy =
-        ccattest::common::Certificate::load(vector("trustee_test-vcek-invalid-legacy.der"));
-    BOOST_TEST(
-        ccattest::common::der_integer(*legacy.extension("1.3.6.1.4.1.3704.1.3.8"), "ucode") == 169);
-    BOOST_TEST(ccattest::common::der_integer(*legacy.extension("1.3.6.1.4.1.3704.1.3.3"), "snp") ==
+        ccattest::support::Certificate::load(vector("trustee_test-vcek-invalid-legacy.der"));
+    BOOST_TEST(ccattest::support::der_integer(*legacy.extension("1.3.6.1.4.1.3704.1.3.8"),
+                                              "ucode") == 169);
+    BOOST_TEST(ccattest::support::der_integer(*legacy.extension("1.3.6.1.4.1.3704.1.3.3"), "snp") ==
                10);
     const auto fresh =
-        ccattest::common::Certificate::load(vector("trustee_test-vcek-invalid-new.der"));
-    BOOST_TEST(ccattest::common::der_integer(*fresh.extension("1.3.6.1.4.1.3704.1.3.8"), "ucode") ==
-               30);
+        ccattest::support::Certificate::load(vector("trustee_test-vcek-invalid-new.der"));
+    BOOST_TEST(
+        ccattest::support::der_integer(*fresh.extension("1.3.6.1.4.1.3704.1.3.8"), "ucode") == 30);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_product_roots) {
@@ -279,7 +279,7 @@ BOOST_AUTO_TEST_CASE(flare_base64_token_and_collateral_folder) {
     config.collateral_dir = collateral;
     config.product = Product::milan;
     const ccattest::snp::Verifier verifier(config);
-    const std::string flare = ccattest::common::base64_encode(report);
+    const std::string flare = ccattest::support::base64_encode(report);
     const auto out = verify(verifier, Bytes(flare.begin(), flare.end()));
     fs::remove_all(collateral);
     BOOST_REQUIRE_MESSAGE(out.status == CCATTEST_OK, out.message);

@@ -6,8 +6,8 @@
 #include "support/scratch_dir.hpp"
 
 #include <ccattest/authorizer.hpp>
-#include <ccattest/common/files.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/files.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -21,9 +21,9 @@ namespace {
 
 // "accepted" or the sdk::failure message of parse_json.
 std::string json_error(const std::string &text,
-                       size_t depth = ccattest::common::default_json_depth) {
+                       size_t depth = ccattest::support::default_json_depth) {
     try {
-        (void)ccattest::common::parse_json(text, depth);
+        (void)ccattest::support::parse_json(text, depth);
     } catch (const ccattest::sdk::failure &e) {
         BOOST_TEST(e.status() == CCATTEST_E_MALFORMED);
         return e.what();
@@ -33,7 +33,7 @@ std::string json_error(const std::string &text,
 
 std::string file_error(const fs::path &file, size_t limit = 1024) {
     try {
-        (void)ccattest::common::read_file(file, limit);
+        (void)ccattest::support::read_file(file, limit);
     } catch (const ccattest::sdk::failure &e) {
         BOOST_TEST(e.status() == CCATTEST_E_IO);
         return e.what();
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(only_rfc_8259_json_is_accepted) {
     BOOST_TEST(json_error("{\n  \"a\": tru\n}").find("line 2, column") == 0u);
     BOOST_TEST(json_error("[[[1]]]", 3) == "accepted");
     BOOST_TEST(json_error("[[[[1]]]]", 3).find("invalid JSON") != std::string::npos);
-    const auto value = ccattest::common::parse_json(R"({"a": [1, "x", null]})");
+    const auto value = ccattest::support::parse_json(R"({"a": [1, "x", null]})");
     BOOST_TEST(value.at("a").as_array().size() == 3u);
 }
 
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(a_long_string_never_reaches_a_pattern) {
                        ": /namespaces/x-snp/rules/0/claim: expected a JSON Pointer such as "
                        "/policy/debug");
     }
-    const ccattest::JsonSchema schema(ccattest::common::parse_json(R"({"pattern": "^(a)+$"})"));
+    const ccattest::JsonSchema schema(ccattest::support::parse_json(R"({"pattern": "^(a)+$"})"));
     const auto violations = schema.validate(boost::json::string(std::string(5000, 'a')));
     BOOST_REQUIRE(violations.size() == 1u);
     BOOST_TEST(violations[0].message ==
@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(only_bounded_regular_files_are_read) {
     BOOST_TEST(file_error(dir.path() / "loop-a") ==
                (dir.path() / "loop-a").string() +
                    ": too many levels of symbolic links (a link loop?)");
-    BOOST_TEST(ccattest::common::read_text_file(exact, 1024) == std::string(1024, 'x'));
+    BOOST_TEST(ccattest::support::read_text_file(exact, 1024) == std::string(1024, 'x'));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

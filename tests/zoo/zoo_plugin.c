@@ -205,24 +205,13 @@ typedef struct zoo_extended_api {
 
 static const zoo_extended_api zoo_table = {
     {
-        (uint32_t)ZOO_STRUCT_SIZE,
-        ZOO_MAJOR,
-        ZOO_MINOR,
-        "ccattest zoo plugin (test fixture, software only)",
-        "ccattest project",
-        "0.0.1",
-        ZOO_NAMESPACE,
-        "ccattest-zoo-echo-v1",
-        "none (test fixture)",
-        NULL,
+        (uint32_t)ZOO_STRUCT_SIZE, ZOO_MAJOR, ZOO_MINOR,
+        "ccattest zoo plugin (test fixture, software only)", "ccattest project", "0.0.1",
+        ZOO_NAMESPACE, "ccattest-zoo-echo-v1", "none (test fixture)", NULL,
         CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY | CCATTEST_CAP_BINDS_REPORT_DATA |
             CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY | ZOO_EXTRA_CAPABILITIES,
-        "{\"type\": \"object\", \"additionalProperties\": false}",
-        zoo_create,
-        zoo_destroy,
-        zoo_generate,
-        ZOO_VERIFY,
-        NULL,
+        "{\"type\": \"object\", \"additionalProperties\": false}", zoo_create, zoo_destroy,
+        zoo_generate, ZOO_VERIFY, NULL, NULL, /* inspect2 (1.1) */
     },
     NULL,
     {0, 0, 0, 0, 0, 0},

@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(good_plugin_loads_and_round_trips) {
     BOOST_TEST((record.state == PluginRecord::State::loaded));
     BOOST_TEST(record.reason.empty());
     BOOST_TEST(record.warnings.empty());
-    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 1);
     core_still_works();
 }
 
@@ -100,24 +100,24 @@ BOOST_AUTO_TEST_CASE(no_entry_symbol) {
 
 BOOST_AUTO_TEST_CASE(wrong_major) {
     BOOST_TEST(refusal("wrong_major") == "refusing " + zoo("wrong_major").string() +
-                                             ": plugin is built for ABI 2.0, this core speaks ABI "
-                                             "1.0 to 1.0");
+                                             ": plugin is built for ABI 2.1, this core speaks ABI "
+                                             "1.0 to 1.1");
     core_still_works();
 }
 
 BOOST_AUTO_TEST_CASE(newer_minor_loads_at_negotiated_minor) {
     const auto record = load_one(zoo("newer_minor"));
     BOOST_TEST((record.state == PluginRecord::State::loaded));
-    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
-    BOOST_TEST(record.authorizer->library().api().abi_minor == 1);
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 1);
+    BOOST_TEST(record.authorizer->library().api().abi_minor == 2);
     core_still_works();
 }
 
 BOOST_AUTO_TEST_CASE(newer_minor_that_cannot_downgrade_is_refused) {
     BOOST_TEST(refusal("newer_minor_strict") ==
                "refusing " + zoo("newer_minor_strict").string() +
-                   ": entry refused (version_mismatch): plugin needs ABI 1.1, host offers ABI 1.0 "
-                   "to 1.0");
+                   ": entry refused (version_mismatch): plugin needs ABI 1.2, host offers ABI 1.0 "
+                   "to 1.1");
     core_still_works();
 }
 
@@ -130,8 +130,8 @@ BOOST_AUTO_TEST_CASE(null_mandatory_slot) {
 
 BOOST_AUTO_TEST_CASE(struct_size_smaller_than_the_minor_requires) {
     BOOST_TEST(refusal("small_struct") == "refusing " + zoo("small_struct").string() +
-                                              ": table struct_size 96 is smaller than the 120 "
-                                              "bytes ABI 1.0 requires");
+                                              ": table struct_size 96 is smaller than the 128 "
+                                              "bytes ABI 1.1 requires");
     core_still_works();
 }
 
@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(struct_size_larger_than_the_host_knows_loads) {
     const auto record = load_one(zoo("large_struct"));
     BOOST_TEST((record.state == PluginRecord::State::loaded));
     BOOST_TEST(record.authorizer->namespace_id() == "x-zoo-large");
-    BOOST_TEST(record.authorizer->library().negotiated_minor() == 0);
+    BOOST_TEST(record.authorizer->library().negotiated_minor() == 1);
     core_still_works();
 }
 
@@ -282,7 +282,7 @@ BOOST_AUTO_TEST_CASE(plugin_log_lines_are_tagged_with_the_plugin_name) {
     ccattest::logging::configure(ccattest::LogLevel::warning, ccattest::LogFormat::text, std::clog);
     BOOST_TEST(captured.str().find("info [plugin:good] zoo instance created") != std::string::npos);
     BOOST_TEST(
-        captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.0) from ") !=
+        captured.str().find("info [loader] loaded plugin 'good': x-zoo 0.0.1 (ABI 1.1) from ") !=
         std::string::npos);
 }
 

@@ -1,49 +1,64 @@
 /*
- * ccattest authorizer plugin ABI, version 1.0.
+ * ccattest authorizer plugin ABI, version 1.1 (1.0 plugins keep loading: see CHANGELOG.md).
  *
  * This header is the whole contract between the ccattest core ("the host") and an authorizer plugin
  * (a shared object such as libcc_snp.so). It is self-contained C99 and also valid C++.
  *
  * Rules that hold for everything below:
- *
+ */
+// clang-format off
+/*
  *  R1 One exported symbol. A plugin exports exactly one function, CCATTEST_ENTRY_SYMBOL, with the
  *     signature ccattest_authorizer_entry_fn. Nothing else is looked up by name.
+ *
  *  R2 Versions. ABI major versions are incompatible with each other; minor versions only append.
  *     The host offers one major and a range of its minors [abi_minor_min, abi_minor_max]. The
- * plugin answers with its table, whose abi_minor is the highest minor it implements. The negotiated
- * minor is min(table abi_minor, abi_minor_max); the host refuses the plugin when that is below
- *     abi_minor_min, and otherwise reads only what the negotiated minor defines. A plugin that
- * cannot work at the host's abi_minor_max (it needs something newer) refuses in the entry instead.
+ *     plugin answers with its table, whose abi_minor is the highest minor it implements. The
+ *     negotiated minor is min(table abi_minor, abi_minor_max); the host refuses the plugin when
+ *     that is below abi_minor_min, and otherwise reads only what the negotiated minor defines. A
+ *     plugin that cannot work at the host's abi_minor_max (it needs something newer) refuses in the
+ *     entry instead.
+ *
  *  R3 Size-tagged, append-only structs. Every struct that crosses the boundary starts with
  *     `uint32_t struct_size`, set by whoever fills the struct to sizeof() as that side was
- * compiled. New fields are only ever appended. A reader reads a field only when struct_size covers
- * it and treats a missing field as zero/NULL. A NULL function slot means "not implemented". R4
- * Ownership. Every variable-size output (a token, a claims document) is allocated by the plugin
- *     with ccattest_host_api.alloc and handed to the caller in a ccattest_buffer. On CCATTEST_OK
- * the caller owns it and releases it with ccattest_host_api.free. On any other status the plugin
- * has released everything it allocated and the buffer is {NULL, 0}. All other pointers passed in
- * either direction are borrowed for the duration of the call only, except where a field says
- * otherwise. R5 Errors. Every function returns a ccattest_status. Every call that can fail takes a
- * caller-owned message buffer (error_message, error_message_size). On failure the plugin writes a
- * NUL-terminated UTF-8 explanation, truncated to fit; on success it may leave the buffer untouched.
- * A plugin never writes past error_message_size bytes, and writes nothing when the buffer is NULL
- * or of size 0. No error state is kept in thread-local or global storage. R6 No C++ crosses the
- * boundary: no exceptions (a plugin catches everything at its edge and returns a status), no C++
- * types, no allocator other than the host's. R7 Logging goes through ccattest_host_api.log; a
- * plugin never writes to stdout or stderr. R8 Threading, by function class:
+ *     compiled. New fields are only ever appended. A reader reads a field only when struct_size
+ *     covers it and treats a missing field as zero/NULL. A NULL function slot means "not
+ *     implemented".
+ *
+ *  R4 Ownership. Every variable-size output (a token, a claims document, a fetched body) is
+ *     allocated with ccattest_host_api.alloc and handed over in a ccattest_buffer. On CCATTEST_OK
+ *     the receiver owns it and releases it with ccattest_host_api.free. On any other status the
+ *     producer has released everything it allocated and the buffer is {NULL, 0}. All other
+ *     pointers passed in either direction are borrowed for the duration of the call only, except
+ *     where a field says otherwise.
+ *
+ *  R5 Errors. Every function returns a ccattest_status. Every call that can fail takes a
+ *     caller-owned message buffer (error_message, error_message_size). On failure the callee
+ *     writes a NUL-terminated UTF-8 explanation, truncated to fit; on success it may leave the
+ *     buffer untouched. Nobody writes past error_message_size bytes, or anything when the buffer is
+ *     NULL or of size 0. No error state is kept in thread-local or global storage.
+ *
+ *  R6 No C++ crosses the boundary: no exceptions (a plugin catches everything at its edge and
+ *     returns a status), no C++ types, no allocator other than the host's.
+ *
+ *  R7 Logging goes through ccattest_host_api.log; a plugin never writes to stdout or stderr.
+ *
+ *  R8 Threading, by function class:
  *      - discovery (the entry function): called once per load, never concurrently with anything
- * else in the same library;
+ *        else in the same library;
  *      - lifecycle (create, destroy): never concurrent with any other call on the same instance;
  *        create calls for different instances may run concurrently;
- *      - operations (generate, verify): may run concurrently on one instance from several threads,
- *        unless the plugin sets CCATTEST_CAP_SERIALIZE, in which case the host never overlaps two
- *        operations on the same instance.
+ *      - operations (generate, verify, inspect): may run concurrently on one instance from several
+ *        threads, unless the plugin sets CCATTEST_CAP_SERIALIZE, in which case the host never
+ *        overlaps two operations on the same instance.
  *     Host services may be called from any thread at any time while the library is loaded.
+ *
  *  R9 Lifetime. The host keeps the library loaded until every instance has been destroyed. The
  *     ccattest_host_api passed to the entry stays valid, unchanged, until the library is unloaded,
- * so a plugin may keep the pointer. The plugin table and every string it points to must stay valid
- *     until the library is unloaded (static storage is the natural choice).
+ *     so a plugin may keep the pointer. The plugin table and every string it points to must stay
+ *     valid until the library is unloaded (static storage is the natural choice).
  */
+// clang-format on
 #ifndef CCATTEST_AUTHORIZER_H
 #define CCATTEST_AUTHORIZER_H
 
@@ -61,7 +76,7 @@ extern "C" {
 /** ABI major this header describes. A host and a plugin of different majors never talk. */
 #define CCATTEST_ABI_MAJOR 1
 /** Highest ABI minor this header describes. See CHANGELOG.md for what each minor added. */
-#define CCATTEST_ABI_MINOR 0
+#define CCATTEST_ABI_MINOR 1
 
 /** Name of the single symbol a plugin exports (R1). */
 #define CCATTEST_ENTRY_SYMBOL "ccattest_authorizer_entry"
@@ -100,6 +115,114 @@ typedef uint32_t ccattest_status;
 /** Codes from this value up are plugin-specific; hosts treat them like CCATTEST_E_INTERNAL. */
 #define CCATTEST_E_VENDOR_BASE 0x80000000u
 
+/** Stable lower-case name of a status code, e.g. "binding_mismatch"; "vendor" for codes from
+ *  CCATTEST_E_VENDOR_BASE up and "unknown" for other unassigned codes. (ABI 1.1; header-only, so
+ *  it costs the ABI nothing.) */
+static inline const char *ccattest_status_name(ccattest_status status) {
+    switch (status) {
+    case CCATTEST_OK: return "ok";
+    case CCATTEST_E_INVALID_ARGUMENT: return "invalid_argument";
+    case CCATTEST_E_UNSUPPORTED: return "unsupported";
+    case CCATTEST_E_NO_DEVICE: return "no_device";
+    case CCATTEST_E_MALFORMED: return "malformed";
+    case CCATTEST_E_VERIFICATION_FAILED: return "verification_failed";
+    case CCATTEST_E_BINDING_MISMATCH: return "binding_mismatch";
+    case CCATTEST_E_EXPIRED: return "expired";
+    case CCATTEST_E_IO: return "io";
+    case CCATTEST_E_TIMEOUT: return "timeout";
+    case CCATTEST_E_INTERNAL: return "internal";
+    case CCATTEST_E_BUFFER_TOO_SMALL: return "buffer_too_small";
+    case CCATTEST_E_VERSION_MISMATCH: return "version_mismatch";
+    case CCATTEST_E_CONFIG: return "config";
+    case CCATTEST_E_NO_MEMORY: return "no_memory";
+    default: return status >= CCATTEST_E_VENDOR_BASE ? "vendor" : "unknown";
+    }
+}
+
+/** A byte string allocated with ccattest_host_api.alloc (R4). Not size-tagged: it is only ever an
+ *  out-parameter whose layout is frozen for major 1. */
+typedef struct ccattest_buffer {
+    uint8_t *data;
+    size_t size;
+} ccattest_buffer;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Host network service (ABI 1.1): plugins never open sockets; the host fetches for them. */
+/* ---------------------------------------------------------------------------------------------- */
+
+/** Methods of ccattest_fetch_request.method. */
+#define CCATTEST_FETCH_GET 0u
+#define CCATTEST_FETCH_POST 1u
+
+/** Flags of ccattest_fetch_request.flags. Unknown bits make the host refuse the request. */
+/** A stored response that is still fresh may answer instead of the network. */
+#define CCATTEST_FETCH_CACHE_ALLOWED (1u << 0)
+/** Answer from the cache only (fresh or not); never contact the network. */
+#define CCATTEST_FETCH_OFFLINE_ONLY (1u << 1)
+
+/** Where a response came from (ccattest_fetch_response.source). */
+#define CCATTEST_FETCH_FROM_NETWORK 1u
+#define CCATTEST_FETCH_FROM_CACHE 2u
+
+/** One HTTP(S) request a plugin asks the host to make. */
+typedef struct ccattest_fetch_request {
+    uint32_t struct_size; /**< sizeof(ccattest_fetch_request) as the plugin was compiled */
+    uint32_t method;      /**< CCATTEST_FETCH_GET or CCATTEST_FETCH_POST */
+    const char *url;      /**< NUL-terminated absolute http:// or https:// URL; never NULL */
+    const uint8_t *body;  /**< POST body (may be NULL when body_size is 0); NULL for GET */
+    size_t body_size;
+    const char *content_type; /**< NUL-terminated media type of the body; NULL for none */
+    /** Upper bound for the whole exchange in milliseconds, retries included; 0 means the host's
+     *  configured timeout. The host never waits longer than its own configured timeout. */
+    uint32_t timeout_ms;
+    uint32_t flags; /**< CCATTEST_FETCH_* flags */
+} ccattest_fetch_request;
+
+/** What the host answers. The caller sets struct_size; the host fills the fields it covers. */
+typedef struct ccattest_fetch_response {
+    uint32_t struct_size; /**< sizeof(ccattest_fetch_response) as the plugin was compiled */
+    uint32_t http_status; /**< the HTTP status code of the final response (after redirects) */
+    /** The body, allocated with alloc (R4: the caller frees it); {NULL, 0} when empty. */
+    ccattest_buffer body;
+    /** Selected response headers as "name: value" lines, names lower-case, each ending in "\n":
+     *  content-type, cache-control, expires, last-modified, etag, retry-after, when present.
+     *  Allocated with alloc (the caller frees it); {NULL, 0} when none. */
+    ccattest_buffer headers;
+    uint32_t source;    /**< CCATTEST_FETCH_FROM_NETWORK or CCATTEST_FETCH_FROM_CACHE */
+    uint32_t reserved0; /**< zero */
+    int64_t fetched_at; /**< when the host received it from the network (seconds since epoch) */
+    /** Until when the cache holds it fresh (seconds since epoch); 0 when it is not stored. */
+    int64_t fresh_until;
+} ccattest_fetch_response;
+
+/**
+ * fetch: make an HTTP(S) request through the host's one network channel: the site's configured mode
+ * (offline by default), per-plugin host allow-list, proxy, CA store, timeouts, size limits, and the
+ * collateral cache. Only 2xx responses are stored. The host retries 429 and 503 answers within the
+ * timeout, honouring Retry-After.
+ *
+ * Returns CCATTEST_OK when an HTTP response was received (any status code: the plugin reads
+ * http_status). Otherwise: CCATTEST_E_UNSUPPORTED when the site is offline, the host is not on the
+ * plugin's allow-list, or OFFLINE_ONLY found nothing stored; CCATTEST_E_TIMEOUT; CCATTEST_E_IO for
+ * connection, TLS or protocol failures; CCATTEST_E_NO_MEMORY when the response exceeds the size
+ * limit; CCATTEST_E_INVALID_ARGUMENT for a bad request. On failure both buffers are {NULL, 0}.
+ * Thread-safe; concurrent requests for one resource make one network request.
+ */
+typedef ccattest_status (*ccattest_fetch_fn)(void *host_context,
+                                             const ccattest_fetch_request *request,
+                                             ccattest_fetch_response *response, char *error_message,
+                                             size_t error_message_size);
+
+/**
+ * cache_validity: the plugin knows better than the HTTP headers how long a stored response is
+ * valid (a CRL's nextUpdate, a TCB info's nextUpdate): the cache keeps the response to `request`
+ * fresh until valid_until (seconds since epoch; a time in the past marks it stale). Returns
+ * CCATTEST_E_INVALID_ARGUMENT when nothing is stored for the request. Thread-safe.
+ */
+typedef ccattest_status (*ccattest_cache_validity_fn)(void *host_context,
+                                                      const ccattest_fetch_request *request,
+                                                      int64_t valid_until);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Host services: the table the host passes to the entry (R9: valid until unload) */
 /* ---------------------------------------------------------------------------------------------- */
@@ -136,6 +259,12 @@ typedef struct ccattest_host_api {
      * of the system clock so hosts and tests can control time. Thread-safe. Never NULL.
      */
     int64_t (*now)(void *host_context);
+    /* ABI 1.1 */
+    /** The network service, or NULL when the host offers none. A plugin reads it only when
+     *  struct_size covers it (R3) and falls back to offline collateral otherwise. */
+    ccattest_fetch_fn fetch;
+    /** Paired with fetch: NULL exactly when fetch is. */
+    ccattest_cache_validity_fn cache_validity;
 } ccattest_host_api;
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -144,13 +273,6 @@ typedef struct ccattest_host_api {
 
 /** An instance created by a plugin; opaque to the host, which never looks inside (R8, R9). */
 typedef struct ccattest_instance ccattest_instance;
-
-/** A byte string allocated with ccattest_host_api.alloc (R4). Not size-tagged: it is only ever an
- *  out-parameter whose layout is frozen for major 1. */
-typedef struct ccattest_buffer {
-    uint8_t *data;
-    size_t size;
-} ccattest_buffer;
 
 /** Capability flags (ccattest_plugin_api.capabilities). Unknown bits are ignored by hosts. */
 #define CCATTEST_CAP_GENERATE (1ull << 0) /**< generate is implemented */
@@ -188,6 +310,14 @@ typedef struct ccattest_verify_args {
      *  epoch (UTC). Callers usually pass host->now(); tests pass a fixed time. */
     int64_t verification_time;
 } ccattest_verify_args;
+
+/** Arguments of inspect2 (ABI 1.1). */
+typedef struct ccattest_inspect_args {
+    uint32_t struct_size; /**< sizeof(ccattest_inspect_args) as the host was compiled */
+    uint32_t reserved0;   /**< zero */
+    const uint8_t *token; /**< the token to describe; never NULL */
+    size_t token_size;    /**< its length in bytes; never 0 */
+} ccattest_inspect_args;
 
 /**
  * create: build an instance from its configuration.
@@ -246,6 +376,16 @@ typedef ccattest_status (*ccattest_inspect_fn)(ccattest_instance *instance, cons
                                                char *error_message, size_t error_message_size);
 
 /**
+ * inspect2 (ABI 1.1): inspect with size-tagged arguments, like verify, so later minors can add
+ * options. Same contract as inspect. A host with a negotiated minor of at least 1 calls inspect2
+ * when it is set and inspect otherwise.
+ */
+typedef ccattest_status (*ccattest_inspect2_fn)(ccattest_instance *instance,
+                                                const ccattest_inspect_args *args,
+                                                ccattest_buffer *out_description,
+                                                char *error_message, size_t error_message_size);
+
+/**
  * The plugin table returned by the entry. Static, valid until unload (R9).
  *
  * Mandatory in ABI 1.0: every string field except description; create and destroy; generate when
@@ -273,6 +413,8 @@ typedef struct ccattest_plugin_api {
     ccattest_generate_fn generate;
     ccattest_verify_fn verify;
     ccattest_inspect_fn inspect; /**< optional; NULL when not implemented */
+    /* ABI 1.1 */
+    ccattest_inspect2_fn inspect2; /**< optional; NULL when not implemented */
 } ccattest_plugin_api;
 
 /**
@@ -310,6 +452,15 @@ CCATTEST_EXPORT ccattest_status ccattest_authorizer_entry(const ccattest_host_ap
     CCATTEST_STRUCT_SIZE_THROUGH(ccattest_generate_args, report_data)
 #define CCATTEST_VERIFY_ARGS_SIZE_1_0                                                              \
     CCATTEST_STRUCT_SIZE_THROUGH(ccattest_verify_args, verification_time)
+
+/** ABI 1.1 sizes. */
+#define CCATTEST_PLUGIN_API_SIZE_1_1 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_plugin_api, inspect2)
+#define CCATTEST_HOST_API_SIZE_1_1 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_host_api, cache_validity)
+#define CCATTEST_INSPECT_ARGS_SIZE_1_1                                                             \
+    CCATTEST_STRUCT_SIZE_THROUGH(ccattest_inspect_args, token_size)
+#define CCATTEST_FETCH_REQUEST_SIZE_1_1 CCATTEST_STRUCT_SIZE_THROUGH(ccattest_fetch_request, flags)
+#define CCATTEST_FETCH_RESPONSE_SIZE_1_1                                                           \
+    CCATTEST_STRUCT_SIZE_THROUGH(ccattest_fetch_response, fresh_until)
 
 #ifdef __cplusplus
 } /* extern "C" */

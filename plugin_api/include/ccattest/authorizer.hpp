@@ -19,24 +19,7 @@ namespace ccattest::sdk {
 
 /// Stable lower-case name of a status code, e.g. "binding_mismatch"; "vendor" for vendor codes.
 inline const char *status_name(ccattest_status status) noexcept {
-    switch (status) {
-    case CCATTEST_OK: return "ok";
-    case CCATTEST_E_INVALID_ARGUMENT: return "invalid_argument";
-    case CCATTEST_E_UNSUPPORTED: return "unsupported";
-    case CCATTEST_E_NO_DEVICE: return "no_device";
-    case CCATTEST_E_MALFORMED: return "malformed";
-    case CCATTEST_E_VERIFICATION_FAILED: return "verification_failed";
-    case CCATTEST_E_BINDING_MISMATCH: return "binding_mismatch";
-    case CCATTEST_E_EXPIRED: return "expired";
-    case CCATTEST_E_IO: return "io";
-    case CCATTEST_E_TIMEOUT: return "timeout";
-    case CCATTEST_E_INTERNAL: return "internal";
-    case CCATTEST_E_BUFFER_TOO_SMALL: return "buffer_too_small";
-    case CCATTEST_E_VERSION_MISMATCH: return "version_mismatch";
-    case CCATTEST_E_CONFIG: return "config";
-    case CCATTEST_E_NO_MEMORY: return "no_memory";
-    default: return status >= CCATTEST_E_VENDOR_BASE ? "vendor" : "unknown";
-    }
+    return ccattest_status_name(status);
 }
 
 /// Writes message into a caller-owned buffer (R5): truncated to fit, always NUL-terminated, nothing

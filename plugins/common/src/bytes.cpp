@@ -1,10 +1,10 @@
-#include "ccattest/common/bytes.hpp"
+#include "ccattest/support/bytes.hpp"
 
 #include <openssl/crypto.h>
 
 #include <algorithm>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 std::span<const uint8_t> ByteReader::bytes(size_t offset, size_t length,
                                            std::string_view field) const {
@@ -87,4 +87,4 @@ void put_u64_le(uint8_t *out, uint64_t value) noexcept {
     }
 }
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,4 +1,4 @@
-#include "ccattest/common/crypto.hpp"
+#include "ccattest/support/crypto.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iterator>
 
-namespace ccattest::common {
+namespace ccattest::support {
 using sdk::failure;
 
 namespace {
@@ -564,4 +564,4 @@ Bytes der_octet_string(std::span<const uint8_t> der, const std::string &what) {
     return Bytes(data, data + ASN1_STRING_length(value.get()));
 }
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,4 +1,4 @@
-#include "ccattest/common/files.hpp"
+#include "ccattest/support/files.hpp"
 
 #include <ccattest/authorizer.hpp>
 
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::string read_text_file(const std::filesystem::path &file, size_t max_size) {
     return {bytes.begin(), bytes.end()};
 }
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,4 +1,4 @@
-#include "ccattest/common/json.hpp"
+#include "ccattest/support/json.hpp"
 
 #include <ccattest/authorizer.hpp>
 
@@ -10,7 +10,7 @@
 #include <set>
 #include <vector>
 
-namespace ccattest::common {
+namespace ccattest::support {
 namespace json = boost::json;
 
 namespace {
@@ -169,4 +169,4 @@ json::value parse_json(std::string_view text, size_t max_depth) {
     return value;
 }
 
-} // namespace ccattest::common
+} // namespace ccattest::support

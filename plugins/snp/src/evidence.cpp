@@ -2,8 +2,8 @@
 
 #include "report.hpp"
 
-#include <ccattest/common/crypto.hpp>
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/crypto.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -13,8 +13,8 @@
 #include <cstring>
 
 namespace ccattest::snp {
-using common::Bytes;
 using sdk::failure;
+using support::Bytes;
 
 namespace {
 
@@ -95,7 +95,7 @@ Evidence decode_token(std::span<const uint8_t> token) {
                           " with whitespace; only the exact token text is accepted");
     }
     if (text.front() != '{') {
-        evidence.report = common::base64_decode(text, "token (FLARE base64 report)");
+        evidence.report = support::base64_decode(text, "token (FLARE base64 report)");
         if (evidence.report.size() != report_size) {
             throw failure(CCATTEST_E_MALFORMED, "token (FLARE base64 report) decodes to " +
                                                     std::to_string(evidence.report.size()) +
@@ -107,7 +107,7 @@ Evidence decode_token(std::span<const uint8_t> token) {
     }
     boost::json::value document;
     try {
-        document = common::parse_json(text, 8);
+        document = support::parse_json(text, 8);
     } catch (const failure &e) {
         throw failure(CCATTEST_E_MALFORMED, std::string("token is not a JSON object: ") + e.what());
     }
@@ -130,7 +130,7 @@ Evidence decode_token(std::span<const uint8_t> token) {
     if (report == nullptr || !report->is_string()) {
         throw failure(CCATTEST_E_MALFORMED, "token has no \"report\" string");
     }
-    evidence.report = common::base64_decode(report->get_string(), "token report");
+    evidence.report = support::base64_decode(report->get_string(), "token report");
     if (const auto *certificates = object.if_contains("certificates")) {
         if (!certificates->is_object()) {
             throw failure(CCATTEST_E_MALFORMED, "token \"certificates\" is not an object");
@@ -145,7 +145,7 @@ Evidence decode_token(std::span<const uint8_t> token) {
                                                         "\" is unknown or not a string");
             }
             evidence.*(slot->member) =
-                common::base64_decode(value.get_string(), "token certificate " + std::string(key));
+                support::base64_decode(value.get_string(), "token certificate " + std::string(key));
         }
     }
     evidence.form = TokenForm::ccattest;
@@ -177,7 +177,7 @@ void drop_unused_certificates(Evidence &evidence) {
     if (evidence.report.size() != report_size) {
         return; // verify names the problem
     }
-    const uint32_t key_info = common::ByteReader(evidence.report).u32(0x48, "KEY_INFO");
+    const uint32_t key_info = support::ByteReader(evidence.report).u32(0x48, "KEY_INFO");
     switch ((key_info >> 2U) & 7U) {
     case 0: evidence.vlek.reset(); break;
     case 1: evidence.vcek.reset(); break;
@@ -189,11 +189,11 @@ std::string encode_token(const Evidence &evidence) {
     boost::json::object certificates;
     for (const auto &slot : slots) {
         if (const auto &bytes = evidence.*(slot.member)) {
-            certificates[slot.name] = common::base64_encode(*bytes);
+            certificates[slot.name] = support::base64_encode(*bytes);
         }
     }
     boost::json::object token{{"format", token_format_id},
-                              {"report", common::base64_encode(evidence.report)}};
+                              {"report", support::base64_encode(evidence.report)}};
     if (!certificates.empty()) {
         token["certificates"] = std::move(certificates);
     }
@@ -201,7 +201,7 @@ std::string encode_token(const Evidence &evidence) {
 }
 
 void read_certificate_table(std::span<const uint8_t> table, Evidence &into) {
-    const common::ByteReader in(table);
+    const support::ByteReader in(table);
     for (size_t at = 0;; at += entry_size) {
         if (at + entry_size > table.size()) {
             if (table.empty()) {
@@ -212,7 +212,7 @@ void read_certificate_table(std::span<const uint8_t> table, Evidence &into) {
         const auto guid = in.bytes(at, 16, "certificate table GUID");
         const uint32_t offset = in.u32(at + 16, "certificate table offset");
         const uint32_t length = in.u32(at + 20, "certificate table length");
-        if (common::is_all_zero(guid) && offset == 0 && length == 0) {
+        if (support::is_all_zero(guid) && offset == 0 && length == 0) {
             break;
         }
         if (offset < at + entry_size) {
@@ -241,8 +241,8 @@ Bytes write_certificate_table(const Evidence &evidence) {
     size_t at = 0;
     for (const auto &[guid, bytes] : present) {
         std::memcpy(table.data() + at, guid->data(), guid->size());
-        common::put_u32_le(table.data() + at + 16, static_cast<uint32_t>(offset));
-        common::put_u32_le(table.data() + at + 20, static_cast<uint32_t>(bytes->size()));
+        support::put_u32_le(table.data() + at + 16, static_cast<uint32_t>(offset));
+        support::put_u32_le(table.data() + at + 20, static_cast<uint32_t>(bytes->size()));
         table.insert(table.end(), bytes->begin(), bytes->end());
         offset += bytes->size();
         at += entry_size;

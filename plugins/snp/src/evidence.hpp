@@ -12,7 +12,7 @@
 
 #include "report.hpp"
 
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 #include <optional>
 #include <span>
@@ -26,8 +26,8 @@ inline constexpr size_t max_token_size = size_t{256} << 10U;
 enum class TokenForm { ccattest, flare_base64, raw_report };
 
 struct Evidence {
-    common::Bytes report;
-    std::optional<common::Bytes> ark, ask, vcek, vlek, crl;
+    support::Bytes report;
+    std::optional<support::Bytes> ark, ask, vcek, vlek, crl;
     TokenForm form = TokenForm::ccattest;
 };
 
@@ -47,6 +47,6 @@ std::string_view token_form_name(TokenForm form);
 /// The GHCB certificate table (entries of GUID, offset, length; offsets from the table's start; an
 /// all-zero entry ends it). Unknown GUIDs are ignored. Throws sdk::failure(CCATTEST_E_MALFORMED).
 void read_certificate_table(std::span<const uint8_t> table, Evidence &into);
-common::Bytes write_certificate_table(const Evidence &evidence);
+support::Bytes write_certificate_table(const Evidence &evidence);
 
 } // namespace ccattest::snp

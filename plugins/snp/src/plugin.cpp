@@ -5,7 +5,7 @@
 #include <ccattest/authorizer.h>
 #include <ccattest/authorizer.hpp>
 
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
 
@@ -94,7 +94,7 @@ struct Instance {
 template <size_t N>
 void hex_into(const json::object &object, const char *key, std::array<uint8_t, N> &out) {
     if (const auto *value = object.if_contains(key)) {
-        const auto bytes = ccattest::common::from_hex(value->get_string(), key);
+        const auto bytes = ccattest::support::from_hex(value->get_string(), key);
         std::copy(bytes.begin(), bytes.end(), out.begin());
     }
 }
@@ -164,7 +164,7 @@ ccattest_status snp_create(const char *config_json, size_t config_json_size,
         json::value document;
         try {
             document =
-                ccattest::common::parse_json(std::string_view(config_json, config_json_size));
+                ccattest::support::parse_json(std::string_view(config_json, config_json_size));
         } catch (const failure &e) {
             throw failure(CCATTEST_E_CONFIG, std::string("config: ") + e.what());
         }
@@ -315,6 +315,7 @@ const ccattest_plugin_api plugin_table = {
     snp_generate,
     snp_verify,
     snp_inspect,
+    nullptr, // inspect2
 };
 
 } // namespace

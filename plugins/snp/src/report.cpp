@@ -1,15 +1,15 @@
 #include "report.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
 
 namespace ccattest::snp {
-using common::ByteReader;
-using common::to_hex;
 using sdk::failure;
+using support::ByteReader;
+using support::to_hex;
 
 namespace {
 
@@ -34,7 +34,7 @@ void must_be_zero(const ByteReader &in, size_t from, size_t to, uint32_t version
 // A 72-byte little-endian scalar of which only the low 48 bytes may be set, as big-endian.
 std::array<uint8_t, 48> signature_scalar(const ByteReader &in, size_t offset, const char *name) {
     const auto bytes = in.bytes(offset, 72, name);
-    if (!common::is_all_zero(bytes.subspan(48))) {
+    if (!support::is_all_zero(bytes.subspan(48))) {
         throw failure(CCATTEST_E_MALFORMED, std::string(name) + " exceeds 384 bits");
     }
     std::array<uint8_t, 48> out{};
@@ -236,7 +236,7 @@ Report parse_report(std::span<const uint8_t> bytes) {
 }
 
 std::array<uint8_t, 32> evidence_digest(const Report &report) {
-    return common::sha256(std::span(report.raw.data(), signed_size));
+    return support::sha256(std::span(report.raw.data(), signed_size));
 }
 
 std::optional<Product> report_product(const Report &report) {

@@ -2,7 +2,7 @@
 // checked, TCB decoding per product line, and the normalized claims.
 #pragma once
 
-#include <ccattest/common/bytes.hpp>
+#include <ccattest/support/bytes.hpp>
 
 #include <boost/json/object.hpp>
 

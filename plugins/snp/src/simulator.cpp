@@ -1,6 +1,6 @@
 #include "simulator.hpp"
 
-#include <ccattest/common/sim_keys.hpp>
+#include <ccattest/support/sim/state.hpp>
 
 #include <openssl/rand.h>
 
@@ -9,11 +9,11 @@
 #include <mutex>
 
 namespace ccattest::snp {
-using common::Bytes;
-using common::Certificate;
-using common::CertificateSpec;
-using common::SimulatorState;
 using sdk::failure;
+using support::Bytes;
+using support::Certificate;
+using support::CertificateSpec;
+using support::SimulatorState;
 namespace fs = std::filesystem;
 
 namespace {
@@ -48,9 +48,9 @@ Certificate signing_certificate(const SimulatorState &state, Product product, Si
     if (auto existing = state.certificate(base)) {
         return *existing;
     }
-    const common::PkeyPtr key = state.key(
+    const support::PkeyPtr key = state.key(
         std::string(product_name(product)) + "_" + std::string(signing_key_name(kind)), 0);
-    const common::PkeyPtr issuer_key = state.key(
+    const support::PkeyPtr issuer_key = state.key(
         std::string(product_name(product)) + (kind == SigningKey::vlek ? "_asvk" : "_ask"), 4096);
     CertificateSpec spec;
     spec.subject = sim_name(kind == SigningKey::vlek ? "SEV-VLEK" : "SEV-VCEK");
@@ -62,28 +62,28 @@ Certificate signing_certificate(const SimulatorState &state, Product product, Si
     spec.subject_key = key.get();
     spec.issuer_key = issuer_key.get();
     spec.extensions = {
-        {"1.3.6.1.4.1.3704.1.1", common::der_encode_integer(product == Product::turin ? 1 : 0)},
+        {"1.3.6.1.4.1.3704.1.1", support::der_encode_integer(product == Product::turin ? 1 : 0)},
         {"1.3.6.1.4.1.3704.1.2",
-         common::der_encode_ia5_string(kind == SigningKey::vlek ? title : title + "-B0")},
-        {"1.3.6.1.4.1.3704.1.3.1", common::der_encode_integer(tcb.bootloader)},
-        {"1.3.6.1.4.1.3704.1.3.2", common::der_encode_integer(tcb.tee)},
-        {"1.3.6.1.4.1.3704.1.3.3", common::der_encode_integer(tcb.snp)},
-        {"1.3.6.1.4.1.3704.1.3.8", common::der_encode_integer(tcb.microcode)},
+         support::der_encode_ia5_string(kind == SigningKey::vlek ? title : title + "-B0")},
+        {"1.3.6.1.4.1.3704.1.3.1", support::der_encode_integer(tcb.bootloader)},
+        {"1.3.6.1.4.1.3704.1.3.2", support::der_encode_integer(tcb.tee)},
+        {"1.3.6.1.4.1.3704.1.3.3", support::der_encode_integer(tcb.snp)},
+        {"1.3.6.1.4.1.3704.1.3.8", support::der_encode_integer(tcb.microcode)},
     };
     if (product == Product::turin) {
         spec.extensions.emplace_back("1.3.6.1.4.1.3704.1.3.9",
-                                     common::der_encode_integer(tcb.fmc.value_or(0)));
+                                     support::der_encode_integer(tcb.fmc.value_or(0)));
     }
     if (kind == SigningKey::vlek) {
         spec.extensions.emplace_back("1.3.6.1.4.1.3704.1.5",
-                                     common::der_encode_ia5_string("ccattest-simulated-csp"));
+                                     support::der_encode_ia5_string("ccattest-simulated-csp"));
     } else {
         const size_t id_size = product == Product::turin ? 8 : 64;
         spec.extensions.emplace_back(
             "1.3.6.1.4.1.3704.1.4",
-            common::der_encode_octet_string(std::span(chip_id.data(), id_size)));
+            support::der_encode_octet_string(std::span(chip_id.data(), id_size)));
     }
-    Certificate certificate = common::make_certificate(spec);
+    Certificate certificate = support::make_certificate(spec);
     state.store(base, certificate);
     return certificate;
 }
@@ -101,7 +101,7 @@ const ProductRoots &simulated_roots(const fs::path &state_dir, Product product) 
     const std::string title(product_title(product));
     std::optional<ProductRoots> roots;
     state.locked([&] {
-        const common::PkeyPtr ark_key = state.key(name + "_ark", 4096);
+        const support::PkeyPtr ark_key = state.key(name + "_ark", 4096);
         auto ark = state.certificate(name + "_ark");
         if (!ark) {
             CertificateSpec spec;
@@ -110,7 +110,7 @@ const ProductRoots &simulated_roots(const fs::path &state_dir, Product product) 
             spec.not_after = sim_not_after;
             spec.subject_key = spec.issuer_key = ark_key.get();
             spec.certificate_authority = true;
-            ark = common::make_certificate(spec);
+            ark = support::make_certificate(spec);
             state.store(name + "_ark", *ark);
         }
         auto intermediate = [&](const std::string &file, const std::string &common_name,
@@ -118,7 +118,7 @@ const ProductRoots &simulated_roots(const fs::path &state_dir, Product product) 
             if (auto existing = state.certificate(file)) {
                 return *existing;
             }
-            const common::PkeyPtr key = state.key(file, 4096);
+            const support::PkeyPtr key = state.key(file, 4096);
             CertificateSpec spec;
             spec.subject = sim_name(common_name);
             spec.issuer = sim_name("SIMULATED ARK-" + title);
@@ -128,7 +128,7 @@ const ProductRoots &simulated_roots(const fs::path &state_dir, Product product) 
             spec.subject_key = key.get();
             spec.issuer_key = ark_key.get();
             spec.certificate_authority = true;
-            Certificate certificate = common::make_certificate(spec);
+            Certificate certificate = support::make_certificate(spec);
             state.store(file, certificate);
             return certificate;
         };
@@ -153,7 +153,7 @@ SimulatedReport simulate_report(const SimulatorConfig &config,
     const SimulatorState state(config.state_dir / "snp");
     Bytes chip_id;
     std::optional<Certificate> leaf;
-    common::PkeyPtr key;
+    support::PkeyPtr key;
     state.locked([&] {
         chip_id = state.secret(std::string(product_name(config.product)) + "_chip_id", 64);
         if (config.product == Product::turin) {
@@ -168,39 +168,39 @@ SimulatedReport simulate_report(const SimulatorConfig &config,
     std::array<uint8_t, report_size> raw{};
     uint8_t *r = raw.data();
     const uint64_t tcb = encode_tcb(config.tcb, config.product);
-    common::put_u32_le(r + 0x00, config.report_version);
-    common::put_u32_le(r + 0x04, config.guest_svn);
-    common::put_u64_le(r + 0x08, config.policy);
+    support::put_u32_le(r + 0x00, config.report_version);
+    support::put_u32_le(r + 0x04, config.guest_svn);
+    support::put_u64_le(r + 0x08, config.policy);
     std::copy(config.family_id.begin(), config.family_id.end(), r + 0x10);
     std::copy(config.image_id.begin(), config.image_id.end(), r + 0x20);
-    common::put_u32_le(r + 0x30, config.vmpl);
-    common::put_u32_le(r + 0x34, 1);
-    common::put_u64_le(r + 0x38, tcb);
-    common::put_u64_le(r + 0x40, 0x1); // SMT enabled
-    common::put_u32_le(r + 0x48, config.signing_key == SigningKey::vlek ? (1U << 2U) : 0U);
+    support::put_u32_le(r + 0x30, config.vmpl);
+    support::put_u32_le(r + 0x34, 1);
+    support::put_u64_le(r + 0x38, tcb);
+    support::put_u64_le(r + 0x40, 0x1); // SMT enabled
+    support::put_u32_le(r + 0x48, config.signing_key == SigningKey::vlek ? (1U << 2U) : 0U);
     std::copy(report_data.begin(), report_data.end(), r + 0x50);
     std::copy(config.measurement.begin(), config.measurement.end(), r + 0x90);
     std::copy(config.host_data.begin(), config.host_data.end(), r + 0xC0);
     if (RAND_bytes(r + 0x140, 32) != 1) { // REPORT_ID
         throw failure(CCATTEST_E_INTERNAL, "simulator: no random bytes");
     }
-    common::put_u64_le(r + 0x180, tcb);
+    support::put_u64_le(r + 0x180, tcb);
     if (config.report_version >= 3) {
         const auto cpuid = cpuid_of(config.product);
         std::copy(cpuid.begin(), cpuid.end(), r + 0x188);
     }
     std::copy(chip_id.begin(), chip_id.end(), r + 0x1A0);
-    common::put_u64_le(r + 0x1E0, tcb);
+    support::put_u64_le(r + 0x1E0, tcb);
     r[0x1E8] = 7; // firmware 1.55.7
     r[0x1E9] = 55;
     r[0x1EA] = 1;
     r[0x1EC] = 7;
     r[0x1ED] = 55;
     r[0x1EE] = 1;
-    common::put_u64_le(r + 0x1F0, tcb);
+    support::put_u64_le(r + 0x1F0, tcb);
     // v5 mitigation vectors stay zero.
     const auto [sig_r, sig_s] =
-        common::ecdsa_sha384_sign(key.get(), std::span(raw.data(), signed_size));
+        support::ecdsa_sha384_sign(key.get(), std::span(raw.data(), signed_size));
     std::reverse_copy(sig_r.begin(), sig_r.end(), r + 0x2A0); // little-endian, zero-extended to 72
     std::reverse_copy(sig_s.begin(), sig_s.end(), r + 0x2E8);
 

@@ -38,7 +38,7 @@ const ProductRoots &simulated_roots(const std::filesystem::path &state_dir, Prod
 /// ASVK, and the VCEK or VLEK), and the same bytes as a GHCB certificate table.
 struct SimulatedReport {
     Evidence evidence;
-    common::Bytes certificate_table;
+    support::Bytes certificate_table;
 };
 SimulatedReport simulate_report(const SimulatorConfig &config,
                                 std::span<const uint8_t, 64> report_data);

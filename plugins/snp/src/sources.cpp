@@ -1,6 +1,6 @@
 #include "sources.hpp"
 
-#include <ccattest/common/files.hpp>
+#include <ccattest/support/files.hpp>
 
 #include <linux/sev-guest.h>
 
@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 namespace ccattest::snp {
-using common::Bytes;
 using sdk::failure;
+using support::Bytes;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,7 +31,7 @@ constexpr size_t max_blob = size_t{64} << 10U;
 
 Bytes read_attribute(const fs::path &file) {
     try {
-        return common::read_file(file, max_blob);
+        return support::read_file(file, max_blob);
     } catch (const failure &e) {
         throw failure(CCATTEST_E_IO, std::string("configfs-tsm: ") + e.what());
     }
@@ -137,7 +137,8 @@ std::string firmware_status_name(uint32_t status) {
     switch (status) {
     case 0x16: return "INVALID_PARAM";
     case 0x27: return "INVALID_KEY";
-    default: return "0x" + common::to_hex(std::span(reinterpret_cast<const uint8_t *>(&status), 1));
+    default:
+        return "0x" + support::to_hex(std::span(reinterpret_cast<const uint8_t *>(&status), 1));
     }
 }
 
@@ -205,7 +206,7 @@ Evidence from_sev_guest(const SourceConfig &config, std::span<const uint8_t, 64>
                                          std::to_string(fw_error) + ", VMM error " +
                                          std::to_string(vmm_error) + ")");
     }
-    const common::ByteReader message(std::span(response.data, sizeof response.data));
+    const support::ByteReader message(std::span(response.data, sizeof response.data));
     const uint32_t status = message.u32(0, "MSG_REPORT_RSP status");
     if (status != 0) {
         throw failure(CCATTEST_E_IO, "sev-guest: firmware rejected the request: status " +

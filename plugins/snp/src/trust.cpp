@@ -5,8 +5,8 @@
 #include <array>
 
 namespace ccattest::snp {
-using common::Certificate;
 using sdk::failure;
+using support::Certificate;
 
 namespace {
 
@@ -47,7 +47,7 @@ Certificate pinned(const Pin &pin, const std::optional<std::filesystem::path> &t
         return Certificate::parse({reinterpret_cast<const uint8_t *>(text.data()), text.size()},
                                   std::string("built-in ") + pin.file);
     }();
-    const std::string actual = common::to_hex(certificate.sha256());
+    const std::string actual = support::to_hex(certificate.sha256());
     if (actual != pin.sha256) {
         const std::string where =
             trust_dir ? (*trust_dir / pin.file).string() : std::string("built-in ") + pin.file;

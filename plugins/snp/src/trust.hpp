@@ -4,7 +4,7 @@
 
 #include "report.hpp"
 
-#include <ccattest/common/crypto.hpp>
+#include <ccattest/support/crypto.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -15,9 +15,9 @@ namespace ccattest::snp {
 /// One product line's chain roots.
 struct ProductRoots {
     Product product;
-    common::Certificate ark;  ///< self-signed root
-    common::Certificate ask;  ///< signs VCEKs
-    common::Certificate asvk; ///< signs VLEKs
+    support::Certificate ark;  ///< self-signed root
+    support::Certificate ask;  ///< signs VCEKs
+    support::Certificate asvk; ///< signs VLEKs
     bool simulated = false;
 };
 

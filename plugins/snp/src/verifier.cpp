@@ -12,10 +12,10 @@
 #include <tuple>
 
 namespace ccattest::snp {
-using common::Bytes;
-using common::Certificate;
-using common::to_hex;
 using sdk::failure;
+using support::Bytes;
+using support::Certificate;
+using support::to_hex;
 namespace fs = std::filesystem;
 
 namespace {
@@ -44,7 +44,7 @@ Bytes hardware_id(const Verifier::Leaf &vcek, Product product) {
     if (vcek.hardware_id->size() == expected) {
         return *vcek.hardware_id;
     }
-    Bytes inner = common::der_octet_string(*vcek.hardware_id, "VCEK hardware id");
+    Bytes inner = support::der_octet_string(*vcek.hardware_id, "VCEK hardware id");
     if (inner.size() != expected) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       "VCEK hardware id is " + std::to_string(inner.size()) + " bytes, expected " +
@@ -74,7 +74,7 @@ std::shared_ptr<const Verifier::Leaf> describe_leaf(Certificate certificate) {
     leaf->kind = c.extension(oid_csp_id) ? SigningKey::vlek : SigningKey::vcek;
     leaf->hardware_id = c.extension(oid_hw_id);
     if (const auto name = c.extension(oid_product_name)) {
-        const std::string text = common::der_ia5_string(*name, "certificate product name");
+        const std::string text = support::der_ia5_string(*name, "certificate product name");
         leaf->product = product_from_name(text);
         if (!leaf->product) {
             throw failure(CCATTEST_E_VERIFICATION_FAILED,
@@ -85,14 +85,14 @@ std::shared_ptr<const Verifier::Leaf> describe_leaf(Certificate certificate) {
                                               oid_fmc_spl};
     for (size_t i = 0; i < oids.size(); ++i) {
         if (const auto value = c.extension(oids[i])) {
-            leaf->spl[i] = common::der_integer(*value, std::string("certificate SPL ") + oids[i]);
+            leaf->spl[i] = support::der_integer(*value, std::string("certificate SPL ") + oids[i]);
         }
     }
     return leaf;
 }
 
 bool matches_der(const Bytes &der, const Certificate &certificate) {
-    return common::sha256(der) == certificate.sha256();
+    return support::sha256(der) == certificate.sha256();
 }
 
 bool is_signing_certificate(const Certificate &certificate) {
@@ -110,7 +110,7 @@ std::optional<CollateralFile> read_optional(const fs::path &stem) {
         file += extension;
         std::error_code ec;
         if (fs::is_regular_file(file, ec)) {
-            return CollateralFile{file, common::read_file(file, max_collateral_file)};
+            return CollateralFile{file, support::read_file(file, max_collateral_file)};
         }
     }
     return std::nullopt;
@@ -138,10 +138,10 @@ Verifier::Verifier(VerifierConfig config)
     // certificates must be roots this verifier already trusts, since chains are built from those
     // alone and an unknown ARK or ASK here would be ignored without anyone noticing.
     for (const auto &file : config_.certificate_files) {
-        common::X509Objects objects;
+        support::X509Objects objects;
         try {
-            objects = common::parse_x509_objects(common::read_file(file, max_collateral_file),
-                                                 file.string());
+            objects = support::parse_x509_objects(support::read_file(file, max_collateral_file),
+                                                  file.string());
         } catch (const failure &e) {
             // A bad file in the config is a config error (the message names the file and problem).
             throw failure(e.status() == CCATTEST_E_MALFORMED ? CCATTEST_E_CONFIG : e.status(),
@@ -223,7 +223,7 @@ std::optional<Product> Verifier::stated_product(const Report &report) const {
 
 Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> data, const std::string &what,
                                     bool from_file) const {
-    const std::pair key(from_file, common::sha256(data));
+    const std::pair key(from_file, support::sha256(data));
     {
         const std::shared_lock lock(cache_mutex_);
         if (const auto found = leaf_cache_.find(key); found != leaf_cache_.end()) {
@@ -232,7 +232,7 @@ Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> data, const std::st
     }
     LeafPtr leaf;
     if (!from_file) {
-        leaf = describe_leaf(Certificate::parse(data, what, common::Encoding::der));
+        leaf = describe_leaf(Certificate::parse(data, what, support::Encoding::der));
     } else {
         // A collateral file may be a bundle (e.g. VCEK, ASK and ARK in one PEM): its one signing
         // certificate is the leaf, the others must be trusted roots.
@@ -331,7 +331,7 @@ Verifier::ChainResult Verifier::verify_chain_cached(const Leaf &leaf_info, Produ
     for (const ProductRoots *roots : candidates) {
         const Certificate &intermediate = kind == SigningKey::vlek ? roots->asvk : roots->ask;
         try {
-            common::verify_chain(leaf, {intermediate}, {roots->ark}, when);
+            support::verify_chain(leaf, {intermediate}, {roots->ark}, when);
         } catch (const failure &e) {
             if (!first_error) {
                 first_error = e;
@@ -358,13 +358,13 @@ Verifier::ChainResult Verifier::verify_chain_cached(const Leaf &leaf_info, Produ
 void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
                          const Certificate &leaf, int64_t when) const {
     struct Source {
-        common::Crl crl;
+        support::Crl crl;
         std::string what;
         bool carried; ///< part of the token
     };
     std::vector<Source> crls;
     if (evidence.crl) {
-        crls.push_back({common::Crl::parse(*evidence.crl, "token CRL", common::Encoding::der),
+        crls.push_back({support::Crl::parse(*evidence.crl, "token CRL", support::Encoding::der),
                         "token CRL", true});
     }
     for (const auto &[crl, what] : extra_crls_) {
@@ -374,7 +374,7 @@ void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, Si
         const fs::path base = *config_.collateral_dir / product_name(roots.product);
         if (auto file = read_optional(base / (kind == SigningKey::vlek ? "vlek_crl" : "crl"))) {
             const std::string what = "collateral CRL " + file->path.string();
-            crls.push_back({common::Crl::parse(file->data, what), what, false});
+            crls.push_back({support::Crl::parse(file->data, what), what, false});
         }
     }
     const Certificate &intermediate = kind == SigningKey::vlek ? roots.asvk : roots.ask;
@@ -470,9 +470,9 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
 
     // AMD does not promise low-s signatures, so both (r, s) and (r, n-s) are accepted; the replay
     // key (evidence_digest) covers the signed bytes only, so both are one piece of evidence.
-    if (!common::ecdsa_sha384_verify(leaf->certificate.public_key(),
-                                     std::span(report.raw.data(), signed_size), report.signature_r,
-                                     report.signature_s, common::EcdsaSignatureForm::any)) {
+    if (!support::ecdsa_sha384_verify(leaf->certificate.public_key(),
+                                      std::span(report.raw.data(), signed_size), report.signature_r,
+                                      report.signature_s, support::EcdsaSignatureForm::any)) {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       std::string("report signature does not verify with the ") + kind_name);
     }
@@ -490,7 +490,7 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     claims["evidence_digest"] = to_hex(evidence_digest(report));
     claims["chain"] = {{"root", chain.roots->ark.subject_cn()},
                        {"signing_certificate_sha256", to_hex(leaf->certificate.sha256())},
-                       {"valid_until", common::rfc3339(chain.valid_until)}};
+                       {"valid_until", support::rfc3339(chain.valid_until)}};
     return claims;
 }
 
@@ -521,11 +521,11 @@ boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
           std::pair{"vcek", &evidence.vcek}, std::pair{"vlek", &evidence.vlek}}) {
         if (*bytes) {
             const auto certificate =
-                Certificate::parse(**bytes, std::string("token ") + name, common::Encoding::der);
+                Certificate::parse(**bytes, std::string("token ") + name, support::Encoding::der);
             certificates[name] = {{"subject", certificate.subject_cn()},
                                   {"issuer", certificate.issuer_cn()},
-                                  {"not_before", common::rfc3339(certificate.not_before())},
-                                  {"not_after", common::rfc3339(certificate.not_after())},
+                                  {"not_before", support::rfc3339(certificate.not_before())},
+                                  {"not_after", support::rfc3339(certificate.not_after())},
                                   {"sha256", to_hex(certificate.sha256())}};
         }
     }

@@ -48,10 +48,10 @@ public:
 
     /// A VCEK or VLEK with the extensions the checks need, decoded once.
     struct Leaf {
-        common::Certificate certificate;
+        support::Certificate certificate;
         SigningKey kind = SigningKey::vcek;
         std::optional<Product> product;            ///< from the product-name extension
-        std::optional<common::Bytes> hardware_id;  ///< the hwID extension as stored
+        std::optional<support::Bytes> hardware_id; ///< the hwID extension as stored
         std::array<std::optional<int64_t>, 5> spl; ///< bootloader, tee, snp, microcode, fmc
     };
 
@@ -65,19 +65,19 @@ private:
     /// (DER or a PEM bundle holding exactly one VCEK/VLEK and otherwise only trusted roots).
     LeafPtr leaf_of(std::span<const uint8_t> data, const std::string &what, bool from_file) const;
     /// Whether a certificate is one of the ARK/ASK/ASVK this verifier trusts (any product line).
-    bool is_trusted_root(const common::Certificate &certificate) const;
+    bool is_trusted_root(const support::Certificate &certificate) const;
     Product decide_product(const Report &report, const LeafPtr &leaf) const;
     LeafPtr find_leaf(const Report &report, const Evidence &evidence,
                       std::optional<Product> product) const;
     ChainResult verify_chain_cached(const Leaf &leaf, Product product, int64_t when) const;
     void check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
-                   const common::Certificate &leaf, int64_t when) const;
+                   const support::Certificate &leaf, int64_t when) const;
 
     VerifierConfig config_;
     TrustStore trust_;
     std::vector<LeafPtr> extra_leaves_;
     struct NamedCrl {
-        common::Crl crl;
+        support::Crl crl;
         std::string what;
     };
     std::vector<NamedCrl> extra_crls_;

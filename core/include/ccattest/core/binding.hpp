@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include <ccattest/common/files.hpp>
+#include <ccattest/support/files.hpp>
 
 namespace ccattest {
 
@@ -110,8 +110,8 @@ private:
 
     std::filesystem::path file_;
     Limits limits_;
-    common::UniqueFd lock_;    ///< "<file>.lock", flocked around every operation
-    common::UniqueFd store_;   ///< the store file as last read (held: see refresh)
+    support::UniqueFd lock_;   ///< "<file>.lock", flocked around every operation
+    support::UniqueFd store_;  ///< the store file as last read (held: see refresh)
     uint64_t read_offset_ = 0; ///< bytes of the file parsed so far
     size_t records_in_file_ = 0;
     size_t line_number_ = 0;

@@ -3,7 +3,7 @@
 // a schema never silently loses a constraint. The subset is listed in config/schema/README.md.
 #pragma once
 
-#include <ccattest/common/json.hpp>
+#include <ccattest/support/json.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -30,7 +30,7 @@ public:
 };
 
 /// Escapes one reference token for a JSON Pointer (the support library's, shared with its parser).
-using common::json_pointer_token;
+using support::json_pointer_token;
 
 /// A compiled schema. Construction checks the whole schema (every subschema, every $ref, every
 /// pattern) and throws SchemaError naming the offending schema location.

@@ -2,8 +2,8 @@
 // sdk::failure.
 #pragma once
 
-#include "ccattest/common/bytes.hpp"
-#include "ccattest/common/files.hpp"
+#include "ccattest/support/bytes.hpp"
+#include "ccattest/support/files.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 struct X509Deleter {
     void operator()(X509 *p) const noexcept { X509_free(p); }
@@ -158,4 +158,4 @@ int64_t der_integer(std::span<const uint8_t> der, const std::string &what);
 std::string der_ia5_string(std::span<const uint8_t> der, const std::string &what);
 Bytes der_octet_string(std::span<const uint8_t> der, const std::string &what);
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,14 +1,14 @@
 // Bounded reads of regular files: the one way the core and the plugins read a file.
 #pragma once
 
-#include "ccattest/common/bytes.hpp"
+#include "ccattest/support/bytes.hpp"
 
 #include <filesystem>
 #include <string>
 #include <unistd.h>
 #include <utility>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 /// An owned file descriptor, closed when it goes out of scope.
 class UniqueFd {
@@ -49,4 +49,4 @@ Bytes read_file(const std::filesystem::path &file, size_t max_size);
 /// read_file as text.
 std::string read_text_file(const std::filesystem::path &file, size_t max_size);
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,4 +1,4 @@
-#include "ccattest/common/sim_keys.hpp"
+#include "ccattest/support/sim/state.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace ccattest::common {
+namespace ccattest::support {
 using sdk::failure;
 namespace fs = std::filesystem;
 
@@ -271,4 +271,4 @@ Bytes SimulatorState::secret(const std::string &name, size_t size) const {
     return value;
 }
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 using Bytes = std::vector<uint8_t>;
 
@@ -42,4 +42,4 @@ bool is_all_zero(std::span<const uint8_t> bytes) noexcept;
 void put_u32_le(uint8_t *out, uint32_t value) noexcept;
 void put_u64_le(uint8_t *out, uint64_t value) noexcept;
 
-} // namespace ccattest::common
+} // namespace ccattest::support

@@ -1,8 +1,9 @@
-// Support for evidence simulators (software emulations of TEE firmware): keys and certificates kept
-// in a state folder, created once under a file lock and reused, and a certificate builder.
+// Simulation kit: support for evidence simulators (software emulations of TEE firmware): keys and
+// certificates kept in a state folder, created once under a file lock and reused, and a certificate
+// builder.
 #pragma once
 
-#include "ccattest/common/crypto.hpp"
+#include "ccattest/support/crypto.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -12,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 /// What a certificate says and how it is signed.
 struct CertificateSpec {
@@ -63,4 +64,4 @@ private:
     std::filesystem::path folder_;
 };
 
-} // namespace ccattest::common
+} // namespace ccattest::support

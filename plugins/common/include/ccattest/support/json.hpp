@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace ccattest::common {
+namespace ccattest::support {
 
 /// Deepest nesting parse_json accepts unless told otherwise.
 inline constexpr size_t default_json_depth = 64;
@@ -24,4 +24,4 @@ boost::json::value parse_json(std::string_view text, size_t max_depth = default_
 /// One JSON pointer reference token (RFC 6901 escaping: "~" as "~0", "/" as "~1").
 std::string json_pointer_token(std::string_view key);
 
-} // namespace ccattest::common
+} // namespace ccattest::support
