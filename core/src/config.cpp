@@ -1,6 +1,7 @@
 #include "ccattest/core/config.hpp"
 
 #include "ccattest/core/json_schema.hpp"
+#include "ccattest/core/plugin_library.hpp"
 #include "embedded_schemas.hpp"
 
 #include <ccattest/support/files.hpp>
@@ -121,6 +122,50 @@ std::optional<std::string> plugin_name_problem(const std::string &name) {
     return violations.front().message;
 }
 
+// The `network` block (already schema-valid). Namespace keys follow the loader's namespace rule
+// (is_valid_namespace, core/include/ccattest/core/plugin_library.hpp), which the schema subset
+// cannot express for keys.
+net::NetworkConfig parse_network(const json::object &block, const fs::path &base,
+                                 const std::string &file, std::vector<std::string> &problems) {
+    net::NetworkConfig network;
+    if (const auto *mode = block.if_contains("mode")) {
+        network.mode = mode->get_string() == "online" ? net::NetworkConfig::Mode::online
+                                                      : net::NetworkConfig::Mode::offline;
+    }
+    if (const auto *hosts = block.if_contains("allowed_hosts")) {
+        for (const auto &[key, list] : hosts->get_object()) {
+            const std::string namespace_id(key);
+            if (!is_valid_namespace(namespace_id)) {
+                problems.push_back(config_problem(
+                    file, "/network/allowed_hosts/" + json_pointer_token(namespace_id),
+                    "expected a plugin namespace (\"x-\" then lower-case letters, digits and "
+                    "single hyphens, at most 64 characters)"));
+                continue;
+            }
+            auto &names = network.allowed_hosts[namespace_id];
+            for (const auto &host : list.get_array()) {
+                names.emplace_back(host.get_string());
+            }
+        }
+    }
+    if (const auto *timeout = block.if_contains("timeout_ms")) {
+        network.timeout = std::chrono::milliseconds(timeout->to_number<int64_t>());
+    }
+    if (const auto *limit = block.if_contains("max_response_bytes")) {
+        network.max_response_bytes = limit->to_number<size_t>();
+    }
+    if (const auto *ca_file = block.if_contains("ca_file")) {
+        network.ca_file = (base / std::string(ca_file->get_string())).lexically_normal();
+    }
+    if (const auto *proxy = block.if_contains("proxy")) {
+        network.proxy = std::string(proxy->get_string());
+    }
+    if (const auto *limit = block.if_contains("cache_max_bytes")) {
+        network.cache_max_bytes = limit->to_number<size_t>();
+    }
+    return network;
+}
+
 } // namespace
 
 ConfigError::ConfigError(std::vector<std::string> problems)
@@ -198,6 +243,10 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
                 format->get_string() == "json" ? LogFormat::json : LogFormat::text;
         }
     }
+    std::vector<std::string> problems;
+    if (const auto *network = root.if_contains("network")) {
+        site.network = parse_network(network->get_object(), base, name, problems);
+    }
     std::vector<size_t> name_from_file; // entries whose name comes from a file name, not "name"
     if (const auto *plugins = root.if_contains("plugins")) {
         size_t index = 0;
@@ -226,7 +275,6 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
     const auto drop_in_problem = [&](const std::string &message) {
         return config_problem(name, drop_in_required ? "/conf_d" : "", message);
     };
-    std::vector<std::string> problems;
     std::error_code ec;
     const fs::file_status drop_in_status = fs::status(drop_in, ec);
     if (ec && ec != std::errc::no_such_file_or_directory) {

@@ -16,7 +16,6 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <map>
-#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -199,6 +198,49 @@ int64_t host_now(void * /*host_context*/) noexcept {
     return static_cast<int64_t>(std::time(nullptr));
 }
 
+// The network service (ABI 1.1). The namespace that the allow-list is looked up under is the one
+// from the plugin's checked table, so fetches are refused until that table has passed its checks.
+const char *fetch_unavailable(const PluginLibrary &library) {
+    if (!library.table_ready()) {
+        return "the network service is not available during the entry call";
+    }
+    return library.network() ? nullptr : "this host offers no network service";
+}
+
+ccattest_status host_fetch(void *host_context, const ccattest_fetch_request *request,
+                           ccattest_fetch_response *response, char *error_message,
+                           size_t error_message_size) noexcept {
+    const auto *library = static_cast<const PluginLibrary *>(host_context);
+    if (library == nullptr) {
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    if (const char *reason = fetch_unavailable(*library)) {
+        if (response != nullptr && response->struct_size >= CCATTEST_FETCH_RESPONSE_SIZE_1_1) {
+            response->body = {nullptr, 0};
+            response->headers = {nullptr, 0};
+        }
+        if (error_message != nullptr && error_message_size > 0) {
+            (void)std::snprintf(error_message, error_message_size, "%s", reason);
+        }
+        return CCATTEST_E_UNSUPPORTED;
+    }
+    return net::abi_fetch(*library->network(), library->api().namespace_id, library->host_api(),
+                          request, response, error_message, error_message_size);
+}
+
+ccattest_status host_cache_validity(void *host_context, const ccattest_fetch_request *request,
+                                    int64_t valid_until) noexcept {
+    const auto *library = static_cast<const PluginLibrary *>(host_context);
+    if (library == nullptr) {
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    if (fetch_unavailable(*library) != nullptr) {
+        return CCATTEST_E_UNSUPPORTED;
+    }
+    return net::abi_cache_validity(*library->network(), library->api().namespace_id, request,
+                                   valid_until);
+}
+
 std::string abi_text(unsigned major, unsigned minor) {
     return std::to_string(major) + "." + std::to_string(minor);
 }
@@ -213,6 +255,80 @@ constexpr std::array<size_t, 2> required_table_size = {CCATTEST_PLUGIN_API_SIZE_
                                                        CCATTEST_PLUGIN_API_SIZE_1_1};
 
 } // namespace
+
+// Both checks are written out rather than as std::regex: compiling the two expressions cost more
+// than the rest of the table checks together, paid by every short-lived `ccattest` process.
+bool is_valid_namespace(std::string_view text) {
+    // x-[a-z0-9]+(-[a-z0-9]+)*, at most 64 characters
+    if (text.size() > 64 || text.substr(0, 2) != "x-") {
+        return false;
+    }
+    bool group_open = false; // inside a run of [a-z0-9]
+    for (const char c : text.substr(2)) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            group_open = true;
+        } else if (c == '-' && group_open) {
+            group_open = false;
+        } else {
+            return false;
+        }
+    }
+    return group_open;
+}
+
+namespace {
+
+// Consumes a number without a leading zero: 0|[1-9][0-9]*.
+bool take_number(std::string_view &text) {
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+        ++digits;
+    }
+    if (digits == 0 || (digits > 1 && text[0] == '0')) {
+        return false;
+    }
+    text.remove_prefix(digits);
+    return true;
+}
+
+bool ascii_alnum(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Consumes `marker` then [0-9A-Za-z.-]+ when the text starts with `marker`.
+bool take_suffix(std::string_view &text, char marker) {
+    if (text.empty() || text[0] != marker) {
+        return true;
+    }
+    size_t length = 1;
+    while (length < text.size() &&
+           (ascii_alnum(text[length]) || text[length] == '.' || text[length] == '-')) {
+        ++length;
+    }
+    if (length == 1) {
+        return false;
+    }
+    text.remove_prefix(length);
+    return true;
+}
+
+} // namespace
+
+bool is_semantic_version(std::string_view text) {
+    // MAJOR.MINOR.PATCH(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?
+    for (int part = 0; part < 3; ++part) {
+        if (!take_number(text)) {
+            return false;
+        }
+        if (part < 2) {
+            if (text.empty() || text[0] != '.') {
+                return false;
+            }
+            text.remove_prefix(1);
+        }
+    }
+    return take_suffix(text, '-') && take_suffix(text, '+') && text.empty();
+}
 
 std::vector<std::string> capability_names(uint64_t capabilities) {
     static const std::array<std::pair<uint64_t, const char *>, 7> names = {{
@@ -282,7 +398,7 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     if (options.sha256) {
         std::string actual;
         try {
-            actual = to_hex(sha256_of_descriptor(file.get()));
+            actual = support::to_hex(sha256_of_descriptor(file.get()));
         } catch (const std::exception &e) {
             throw LoadError("cannot hash " + name + ": " + e.what());
         }
@@ -305,6 +421,10 @@ std::shared_ptr<PluginLibrary> PluginLibrary::open(Options options) {
     const auto identity = std::make_pair(status.st_dev, status.st_ino);
     if (const auto found = library_cache.find(identity); found != library_cache.end()) {
         if (auto existing = found->second.lock()) {
+            if (options.network) {
+                const std::lock_guard network_lock(existing->network_mutex_);
+                existing->network_ = options.network;
+            }
             return existing;
         }
     }
@@ -347,6 +467,11 @@ void PluginLibrary::load() {
     host_api_.alloc = host_alloc;
     host_api_.free = host_free;
     host_api_.now = host_now;
+    if (options_.network) {
+        network_ = options_.network;
+        host_api_.fetch = host_fetch;
+        host_api_.cache_validity = host_cache_validity;
+    }
 
     std::array<char, message_capacity> message{};
     const ccattest_plugin_api *table = nullptr;
@@ -381,12 +506,15 @@ void PluginLibrary::load() {
                         " is smaller than the " + std::to_string(required) + " bytes ABI " +
                         abi_text(host_abi_major, negotiated_minor_) + " requires");
     }
-    std::memcpy(&api_, table, std::min<size_t>(table_size, sizeof api_));
-    if (table_size > sizeof api_) {
+    // Only what the negotiated minor defines is read (R2): slots a 1.0-negotiated table carries
+    // past the 1.0 layout, whatever they hold, stay NULL in this zero-filled copy.
+    static_assert(CCATTEST_PLUGIN_API_SIZE_1_1 == sizeof(ccattest_plugin_api));
+    std::memcpy(&api_, table, required);
+    if (table_size > required) {
         logging::write(LogLevel::debug, "loader",
                        name + ": table has " + std::to_string(table_size) + " bytes (ABI " +
                            abi_text(table->abi_major, table->abi_minor) + "); this core reads " +
-                           std::to_string(sizeof api_));
+                           std::to_string(required));
     }
 
     // Every mandatory field and slot of ABI 1.0, reported together.
@@ -436,17 +564,14 @@ void PluginLibrary::load() {
                             (text ? "empty" : "longer than " + std::to_string(limit) + " bytes"));
         }
     }
-    static const std::regex namespace_form("x-[a-z0-9]+(-[a-z0-9]+)*");
     const std::string namespace_id = api_.namespace_id;
-    if (namespace_id.size() > 64 || !std::regex_match(namespace_id, namespace_form)) {
+    if (!is_valid_namespace(namespace_id)) {
         throw LoadError(
             "refusing " + name + ": invalid namespace \"" + namespace_id +
             "\": expected \"x-\" then lower-case letters, digits and single hyphens, at "
             "most 64 characters");
     }
-    static const std::regex semantic_version(
-        R"((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?)");
-    if (!std::regex_match(std::string(api_.plugin_version), semantic_version)) {
+    if (!is_semantic_version(api_.plugin_version)) {
         throw LoadError("refusing " + name + ": plugin_version \"" + api_.plugin_version +
                         "\" is not a semantic version (MAJOR.MINOR.PATCH)");
     }
@@ -456,27 +581,40 @@ void PluginLibrary::load() {
         throw LoadError("refusing " + name + ": its config schema is unusable: " + e.what());
     }
 
-    // Export hygiene (R1): anything besides the entry is reported, not refused.
-    try {
-        boost::dll::library_info info(descriptor_path(descriptor_));
-        std::vector<std::string> extra;
-        for (auto &symbol : info.symbols()) {
-            if (symbol != CCATTEST_ENTRY_SYMBOL && symbol.rfind("_", 0) != 0) {
-                extra.push_back(std::move(symbol));
+    table_ready_.store(true, std::memory_order_release);
+}
+
+const std::vector<std::string> &PluginLibrary::warnings() const {
+    // Export hygiene (R1): anything besides the entry is reported, not refused. Read from the
+    // checked descriptor, which stays open while the library is loaded.
+    std::call_once(warnings_once_, [this] {
+        try {
+            boost::dll::library_info info(descriptor_path(descriptor_));
+            std::vector<std::string> extra;
+            for (auto &symbol : info.symbols()) {
+                if (symbol != CCATTEST_ENTRY_SYMBOL && symbol.rfind("_", 0) != 0) {
+                    extra.push_back(std::move(symbol));
+                }
             }
-        }
-        if (!extra.empty()) {
-            std::string list;
-            for (const auto &s : extra) {
-                list += (list.empty() ? "" : ", ") + s;
+            if (!extra.empty()) {
+                std::string list;
+                for (const auto &s : extra) {
+                    list += (list.empty() ? "" : ", ") + s;
+                }
+                warnings_.push_back("exports " + std::to_string(extra.size()) +
+                                    " symbol(s) besides " CCATTEST_ENTRY_SYMBOL ": " + list +
+                                    " (build it with ccattest_add_authorizer_plugin to hide them)");
             }
-            warnings_.push_back("exports " + std::to_string(extra.size()) +
-                                " symbol(s) besides " CCATTEST_ENTRY_SYMBOL ": " + list +
-                                " (build it with ccattest_add_authorizer_plugin to hide them)");
+        } catch (const std::exception &e) {
+            warnings_.push_back(std::string("cannot read its symbol table: ") + e.what());
         }
-    } catch (const std::exception &e) {
-        warnings_.push_back(std::string("cannot read its symbol table: ") + e.what());
-    }
+    });
+    return warnings_;
+}
+
+std::shared_ptr<net::FetchService> PluginLibrary::network() const {
+    const std::lock_guard lock(network_mutex_);
+    return network_;
 }
 
 Authorizer::Authorizer(std::shared_ptr<PluginLibrary> library, const json::object &config,
@@ -589,11 +727,22 @@ namespace ccattest {
 
 OperationResult Authorizer::inspect(std::span<const uint8_t> token) {
     const auto &api = library_->api();
-    if (api.inspect == nullptr) {
+    // inspect2 is NULL in the copy unless ABI 1.1 was negotiated (PluginLibrary::load).
+    const bool use_inspect2 = library_->negotiated_minor() >= 1 && api.inspect2 != nullptr;
+    if (!use_inspect2 && api.inspect == nullptr) {
         return {CCATTEST_E_UNSUPPORTED, "plugin offers no inspect", {}};
     }
     if (token.empty()) {
         return {CCATTEST_E_INVALID_ARGUMENT, "empty token", {}};
+    }
+    if (use_inspect2) {
+        ccattest_inspect_args args{};
+        args.struct_size = sizeof args;
+        args.token = token.data();
+        args.token_size = token.size();
+        return run([&](ccattest_buffer *out, char *message, size_t size) {
+            return api.inspect2(instance_, &args, out, message, size);
+        });
     }
     return run([&](ccattest_buffer *out, char *message, size_t size) {
         return api.inspect(instance_, token.data(), token.size(), out, message, size);

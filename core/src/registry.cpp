@@ -27,6 +27,15 @@ fs::path resolve_library(const PluginEntry &entry, const fs::path &plugin_dir) {
 }
 
 Registry::Registry(const SiteConfig &config) {
+    try {
+        network_ = std::make_shared<net::FetchService>(
+            config.network,
+            config.state_dir.empty() ? fs::path() : config.state_dir / "collateral");
+    } catch (const std::exception &e) {
+        // An unusable ca_file or proxy: plugins then get no network service at all.
+        startup_failure_ = std::string("network: ") + e.what();
+        logging::write(LogLevel::error, "loader", *startup_failure_);
+    }
     for (const auto &entry : config.plugins) {
         PluginRecord record;
         record.entry = entry;
@@ -38,7 +47,8 @@ Registry::Registry(const SiteConfig &config) {
         }
         try {
             record.resolved_path = resolve_library(entry, config.plugin_dir);
-            auto library = PluginLibrary::open({entry.label, record.resolved_path, entry.sha256});
+            auto library = PluginLibrary::open(
+                {entry.label, record.resolved_path, entry.sha256, nullptr, network_});
             record.warnings = library->warnings();
             const std::string namespace_id = library->api().namespace_id;
             for (const auto &other : plugins_) {

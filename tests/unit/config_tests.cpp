@@ -262,6 +262,61 @@ BOOST_AUTO_TEST_CASE(unreadable_inputs) {
                boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(network_block_loads_with_paths_beside_the_site_file) {
+    const ConfigDir dir;
+    const auto site = dir.write("etc/site.json", R"({"site": {"name": "s"},
+        "network": {"mode": "online", "allowed_hosts": {"x-snp": ["kdsintf.amd.com", "10.0.0.7"],
+                                                        "x-nv-gpu": []},
+                    "timeout_ms": 2500, "max_response_bytes": 65536, "ca_file": "../pki/pccs.pem",
+                    "proxy": "http://proxy.internal:3128", "cache_max_bytes": 1048576}})");
+    const auto config = load_site_config(site, "/default");
+    using Mode = ccattest::net::NetworkConfig::Mode;
+    BOOST_TEST((config.network.mode == Mode::online));
+    BOOST_TEST((config.network.allowed_hosts.at("x-snp") ==
+                std::vector<std::string>{"kdsintf.amd.com", "10.0.0.7"}));
+    BOOST_TEST(config.network.allowed_hosts.at("x-nv-gpu").empty());
+    BOOST_TEST(config.network.timeout.count() == 2500);
+    BOOST_TEST(config.network.max_response_bytes == 65536u);
+    BOOST_TEST(*config.network.ca_file == dir.path() / "pki/pccs.pem");
+    BOOST_TEST(*config.network.proxy == "http://proxy.internal:3128");
+    BOOST_TEST(config.network.cache_max_bytes == 1048576u);
+}
+
+BOOST_AUTO_TEST_CASE(network_defaults_to_offline) {
+    const ConfigDir dir;
+    const auto config = load_site_config(dir.write("s.json", R"({"site":{"name":"x"}})"), "/d");
+    BOOST_TEST((config.network.mode == ccattest::net::NetworkConfig::Mode::offline));
+    BOOST_TEST(config.network.allowed_hosts.empty());
+    BOOST_TEST(!config.network.ca_file);
+    BOOST_TEST(!config.network.proxy);
+}
+
+BOOST_AUTO_TEST_CASE(network_block_errors_name_the_key) {
+    const ConfigDir dir;
+    const auto file = dir.write("site.json", R"({"site": {"name": "s"},
+        "network": {"mode": "sometimes", "timeout_ms": 5, "retries": 3,
+                    "allowed_hosts": {"x-snp": ["https://kds.example.com/"]},
+                    "proxy": "socks5://p:1"}})");
+    const std::string name = file.string();
+    BOOST_TEST(errors_of(file) ==
+                   (Lines{name + ": /network/mode: expected one of \"offline\", \"online\", got "
+                                 "\"sometimes\"",
+                          name + ": /network/timeout_ms: expected a number >= 100, got 5",
+                          name + ": /network/retries: unknown key",
+                          name + ": /network/allowed_hosts/x-snp/0: expected a host name "
+                                 "(letters, digits, '.', '-', '_') or an IP address, without "
+                                 "scheme, port or path",
+                          name + ": /network/proxy: expected http://host:port"}),
+               boost::test_tools::per_element());
+    const auto bad_namespace = dir.write("ns.json", R"({"site": {"name": "s"},
+        "network": {"allowed_hosts": {"SNP": ["kds.example.com"]}}})");
+    BOOST_TEST(errors_of(bad_namespace) ==
+                   (Lines{bad_namespace.string() +
+                          ": /network/allowed_hosts/SNP: expected a plugin namespace (\"x-\" then "
+                          "lower-case letters, digits and single hyphens, at most 64 characters)"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(builtin_schemas_are_the_published_files) {
     BOOST_TEST(ccattest::builtin_schema("site.schema.json").at("title").as_string() ==
                "ccattest site configuration");

@@ -2,6 +2,8 @@
 // validated against the published schemas in config/schema/ (compiled into the core).
 #pragma once
 
+#include "ccattest/core/network.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -63,6 +65,8 @@ struct SiteConfig {
     std::filesystem::path policy;     ///< the result policy file ("" when unset)
     std::filesystem::path state_dir;  ///< durable state ("" when unset)
     LoggingConfig logging;
+    /// The `network` block (offline when absent); ca_file resolved against the site file's folder.
+    net::NetworkConfig network;
     std::vector<PluginEntry> plugins; ///< site file entries first, then drop-ins by file name
 };
 

@@ -4,11 +4,13 @@
 #include <ccattest/authorizer.h>
 
 #include "ccattest/core/json_schema.hpp"
+#include "ccattest/core/network.hpp"
 
 #include <boost/dll/shared_library.hpp>
 #include <boost/json/object.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +20,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ccattest {
@@ -36,6 +39,13 @@ public:
 /// Names of the capability bits that are set, in bit order ("generate", "verify", ...).
 std::vector<std::string> capability_names(uint64_t capabilities);
 
+/// A plugin namespace: "x-" then lower-case letters and digits in groups joined by single hyphens
+/// (x-[a-z0-9]+(-[a-z0-9]+)*), at most 64 characters.
+bool is_valid_namespace(std::string_view text);
+/// A semantic version: MAJOR.MINOR.PATCH without leading zeros, then an optional "-prerelease" and
+/// "+build" of [0-9A-Za-z.-].
+bool is_semantic_version(std::string_view text);
+
 /// A loaded plugin library whose table passed every check. Shared by every instance it creates and
 /// kept loaded while any of them lives.
 class PluginLibrary : public std::enable_shared_from_this<PluginLibrary> {
@@ -47,6 +57,11 @@ public:
         /// Runs after every check passed, just before the checked file is loaded. Only tests set
         /// it: they replace the file at `path` here to prove that the checked bytes are loaded.
         std::function<void()> after_checks{};
+        /// The host network service offered to the plugin (ccattest_host_api.fetch and
+        /// cache_validity); null: no service, both slots are NULL. A file already loaded keeps
+        /// the slots it was loaded with (R9: the table never changes) but serves fetches with
+        /// the service of the most recent open() that passed one.
+        std::shared_ptr<net::FetchService> network{};
     };
 
     /// Opens the file once, checks that descriptor (a regular file; not group/world-writable;
@@ -62,18 +77,29 @@ public:
     PluginLibrary &operator=(const PluginLibrary &) = delete;
     ~PluginLibrary();
 
-    /// The plugin's table as this host understands it: a zero-filled copy of the prefix the plugin
-    /// provided, so fields beyond the plugin's struct_size read as zero/NULL.
+    /// The plugin's table as this host understands it: a zero-filled copy of the part the
+    /// negotiated minor defines, so slots of later minors (inspect2 of a 1.0-negotiated plugin)
+    /// read as NULL whatever the plugin's table holds there.
     [[nodiscard]] const ccattest_plugin_api &api() const noexcept { return api_; }
     [[nodiscard]] uint16_t negotiated_minor() const noexcept { return negotiated_minor_; }
     [[nodiscard]] const std::string &label() const noexcept { return options_.label; }
     [[nodiscard]] const std::filesystem::path &path() const noexcept { return options_.path; }
     [[nodiscard]] const JsonSchema &config_schema() const noexcept { return *config_schema_; }
-    /// Non-fatal findings made while loading (e.g. extra exported symbols).
-    [[nodiscard]] const std::vector<std::string> &warnings() const noexcept { return warnings_; }
+    /// Non-fatal findings about the library (e.g. extra exported symbols). The symbol table is read
+    /// on the first call, not at load, so a process that never asks (one `ccattest verify`) does
+    /// not pay for reading it. Thread-safe.
+    [[nodiscard]] const std::vector<std::string> &warnings() const;
 
     /// The host services table handed to the plugin (stable address for the library's lifetime).
     [[nodiscard]] const ccattest_host_api &host_api() const noexcept { return host_api_; }
+
+    /// The network service behind host_api().fetch (null when none), and whether the table has
+    /// passed its checks: fetches made during the entry call, before the namespace is known, are
+    /// refused. Used by the host service trampolines.
+    [[nodiscard]] std::shared_ptr<net::FetchService> network() const;
+    [[nodiscard]] bool table_ready() const noexcept {
+        return table_ready_.load(std::memory_order_acquire);
+    }
 
 private:
     PluginLibrary(Options options, int descriptor);
@@ -86,7 +112,11 @@ private:
     ccattest_plugin_api api_{};
     uint16_t negotiated_minor_ = 0;
     std::optional<JsonSchema> config_schema_;
-    std::vector<std::string> warnings_;
+    mutable std::once_flag warnings_once_;
+    mutable std::vector<std::string> warnings_;
+    mutable std::mutex network_mutex_;
+    std::shared_ptr<net::FetchService> network_;
+    std::atomic<bool> table_ready_{false};
 };
 
 /// The outcome of one plugin operation: a status, the plugin's message, and the output bytes.

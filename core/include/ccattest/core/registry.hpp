@@ -41,12 +41,20 @@ public:
     [[nodiscard]] const std::vector<PluginRecord> &plugins() const noexcept { return plugins_; }
     /// The loaded authorizer for a namespace, or nullptr.
     [[nodiscard]] std::shared_ptr<Authorizer> find(std::string_view namespace_id) const;
-    /// Set when a plugin marked critical failed: the site must not start.
+    /// Set when a plugin marked critical failed, or the network block is unusable: the site must
+    /// not start.
     [[nodiscard]] const std::optional<std::string> &startup_failure() const noexcept {
         return startup_failure_;
     }
+    /// The one network service every loaded plugin fetches through, built from config.network
+    /// with its cache in state_dir/collateral (no cache without a state_dir). Null only when the
+    /// network block is unusable (see startup_failure()). For `ccattest collateral` and tests.
+    [[nodiscard]] const std::shared_ptr<net::FetchService> &network() const noexcept {
+        return network_;
+    }
 
 private:
+    std::shared_ptr<net::FetchService> network_;
     std::vector<PluginRecord> plugins_;
     std::optional<std::string> startup_failure_;
 };
