@@ -1,8 +1,8 @@
 #include "ccattest/core/binding.hpp"
 
-#include "ccattest/core/digest.hpp"
 #include "ccattest/core/logging.hpp"
 
+#include <ccattest/support/bytes.hpp>
 #include <ccattest/support/files.hpp>
 
 #include <openssl/evp.h>
@@ -81,7 +81,7 @@ std::string hex16(uint64_t value) {
     for (size_t i = 0; i < 8; ++i) {
         bytes[7 - i] = static_cast<uint8_t>(value >> (8 * i));
     }
-    return to_hex(bytes);
+    return support::to_hex(bytes);
 }
 
 std::string check_of(std::string_view body) {
@@ -90,11 +90,12 @@ std::string check_of(std::string_view body) {
     input += '\n';
     input += body;
     SHA256(reinterpret_cast<const unsigned char *>(input.data()), input.size(), digest.data());
-    return to_hex(std::span<const uint8_t>(digest.data(), 8));
+    return support::to_hex(std::span<const uint8_t>(digest.data(), 8));
 }
 
 std::string record_line(const Digest &key, int64_t expires_at, uint64_t site_tag) {
-    std::string body = to_hex(key) + " " + std::to_string(expires_at) + " " + hex16(site_tag);
+    std::string body =
+        support::to_hex(key) + " " + std::to_string(expires_at) + " " + hex16(site_tag);
     return body + " " + check_of(body) + "\n";
 }
 
@@ -133,7 +134,7 @@ std::optional<Record> parse_record(std::string_view line) {
         return std::nullopt;
     }
     Record record;
-    const auto key = from_hex(key_hex);
+    const auto key = support::parse_hex(key_hex);
     std::copy(key->begin(), key->end(), record.key.begin());
     if (std::from_chars(expires.data(), expires.data() + expires.size(), record.expires_at).ec !=
             std::errc() ||

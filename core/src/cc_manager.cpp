@@ -1,10 +1,10 @@
 #include "ccattest/core/cc_manager.hpp"
 
 #include "ccattest/core/config.hpp"
-#include "ccattest/core/digest.hpp"
 #include "ccattest/core/logging.hpp"
 
 #include <ccattest/authorizer.hpp>
+#include <ccattest/support/bytes.hpp>
 #include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
@@ -18,11 +18,11 @@ namespace json = boost::json;
 json::value CcInfo::to_json() const {
     json::object tokens_out;
     for (const auto &[ns, token] : tokens) {
-        tokens_out[ns] = to_base64(token);
+        tokens_out[ns] = support::base64_encode(token);
     }
     return json::object{{"site", site},
                         {"issued_at", issued_at},
-                        {"challenge", to_hex(challenge)},
+                        {"challenge", support::to_hex(challenge)},
                         {"tokens", std::move(tokens_out)}};
 }
 
@@ -57,14 +57,15 @@ CcInfo CcInfo::from_json(const json::value &value) {
         throw bad("issued_at " + std::to_string(info.issued_at) + " is outside 0.." +
                   std::to_string(max_issued_at));
     }
-    const auto challenge_bytes = from_hex(challenge->get_string());
+    const auto challenge_bytes = support::parse_hex(challenge->get_string());
     if (!challenge_bytes || challenge_bytes->size() != info.challenge.size() ||
-        to_hex(*challenge_bytes) != challenge->get_string()) {
+        support::to_hex(*challenge_bytes) != challenge->get_string()) {
         throw bad("challenge is not 64 lower-case hex digits");
     }
     std::copy(challenge_bytes->begin(), challenge_bytes->end(), info.challenge.begin());
     for (const auto &[ns, token] : tokens->get_object()) {
-        const auto bytes = token.is_string() ? from_base64(token.get_string()) : std::nullopt;
+        const auto bytes =
+            token.is_string() ? support::parse_base64(token.get_string()) : std::nullopt;
         if (!bytes || bytes->empty()) {
             throw bad("token of " + std::string(ns) + " is not canonical base64");
         }
@@ -171,8 +172,8 @@ std::optional<Digest> evidence_digest_of(const json::object &claims) {
     if (claim == nullptr || !claim->is_string()) {
         return std::nullopt;
     }
-    const auto bytes = from_hex(claim->get_string());
-    if (!bytes || bytes->size() != 32 || to_hex(*bytes) != claim->get_string()) {
+    const auto bytes = support::parse_hex(claim->get_string());
+    if (!bytes || bytes->size() != 32 || support::to_hex(*bytes) != claim->get_string()) {
         return std::nullopt;
     }
     Digest digest{};

@@ -4,7 +4,8 @@
 #include "ccattest/conformance.hpp"
 
 #include "ccattest/core/config.hpp"
-#include "ccattest/core/digest.hpp"
+
+#include <ccattest/support/bytes.hpp>
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -155,9 +156,10 @@ int main(int argc, char **argv) {
         if (values.count("token") != 0) {
             const std::string text = read_text(values["token"].as<std::string>());
             options.token = std::vector<uint8_t>(text.begin(), text.end());
-            const auto data = values.count("report-data") != 0
-                                  ? ccattest::from_hex(values["report-data"].as<std::string>())
-                                  : std::nullopt;
+            const auto data =
+                values.count("report-data") != 0
+                    ? ccattest::support::parse_hex(values["report-data"].as<std::string>())
+                    : std::nullopt;
             if (!data || data->size() != 64) {
                 std::cerr << "ccattest-conformance: --token needs --report-data (128 hex digits)\n";
                 return 2;

@@ -37,6 +37,10 @@ inline std::array<uint8_t, 32> replay_fuzz_key() {
 /// The verifier's clock in the replay-store target and its seeds.
 inline constexpr int64_t replay_fuzz_now = 1700000000;
 
+/// The request whose entry file the cache-entry target writes (its seeds hold entries for it).
+inline constexpr std::string_view cache_fuzz_url =
+    "https://kdsintf.amd.com/vcek/v1/Milan/cert_chain";
+
 /// Stops the run: a property the target checks does not hold.
 [[noreturn]] inline void finding(const std::string &what) {
     (void)std::fprintf(stderr, "FUZZ FINDING: %s\n", what.c_str());

@@ -5,18 +5,22 @@
 // Genoa v3/v5, Turin v3/v5, VCEK and VLEK) signed by the simulator state in tests/fuzz/sim-state
 // (made on the first run; the snp_verify target trusts that state when its input allows
 // simulated hardware). Also CRLs, certificate tables, configs, policies with claims, CC info,
-// example-plugin tokens and replay stores written by ccattest::ReplayStore itself.
+// example-plugin tokens, replay stores written by ccattest::ReplayStore itself and collateral
+// cache entries written by ccattest::net::serialize_cache_entry.
 #include "fuzz_support.hpp"
 
 #include "ccattest/core/binding.hpp"
 #include "ccattest/core/cc_manager.hpp"
+#include "ccattest/core/network.hpp"
 #include "evidence.hpp"
 #include "report.hpp"
 #include "simulator.hpp"
-#include "snp_crl.hpp"
 #include "verifier.hpp"
 
 #include <ccattest/support/crypto.hpp>
+#include <ccattest/support/json.hpp>
+#include <ccattest/support/sim/jose.hpp>
+#include <ccattest/support/sim/state.hpp>
 
 #include <boost/json.hpp>
 
@@ -93,7 +97,16 @@ long serial_of(const Bytes &der) {
 // A CRL by the simulator's ARK of `product` (RSASSA-PSS/SHA-384), revoking `serials`.
 Bytes make_crl(Product product, const std::vector<long> &serials) {
     const std::string ark = std::string(ccattest::snp::product_name(product)) + "_ark";
-    return snp_test::mint_crl(sim_state, serials, 4000000000, ark, ark);
+    const auto &roots = ccattest::snp::simulated_roots(sim_state, product);
+    const ccattest::support::SimulatorState state(sim_state / "snp");
+    const auto key = state.key(ark, 4096);
+    ccattest::support::CrlSpec spec;
+    spec.issuer = &roots.ark;
+    spec.signer = key.get();
+    spec.revoked_serials = serials;
+    spec.this_update = 1600000000;
+    spec.next_update = 4000000000;
+    return ccattest::support::make_crl(spec);
 }
 
 ccattest::snp::SimulatedReport simulate(Product product, uint32_t version, SigningKey key) {
@@ -397,6 +410,115 @@ void replay_seeds() {
     seed("replay_store", "version_1", "ccattest-replay-v1\n" + mixed.substr(19));
 }
 
+// Collateral cache entries written by serialize_cache_entry, most for the request the target
+// loads (fuzz::cache_fuzz_url).
+void cache_entry_seeds() {
+    using ccattest::net::CacheEntry;
+    const std::string url(fuzz::cache_fuzz_url);
+    const auto make = [](const std::string &method, const std::string &entry_url, std::string body,
+                         int64_t fetched_at, int64_t fresh_until) {
+        CacheEntry entry;
+        entry.method = method;
+        entry.url = entry_url;
+        entry.status = 200;
+        entry.body = std::move(body);
+        entry.fetched_at = fetched_at;
+        entry.fresh_until = fresh_until;
+        return entry;
+    };
+    const auto text = [](const fs::path &file) { return text_of(read(file)); };
+    CacheEntry chain =
+        make("GET", url, text(repo / "config/trust/amd/milan_ask.pem"), 1700000000, 1700086400);
+    chain.headers = {{"content-type", "application/x-pem-file"},
+                     {"cache-control", "max-age=86400"}};
+    seed("cache_entry", "pem_chain", ccattest::net::serialize_cache_entry(chain));
+    CacheEntry crl = make("GET", url, text_of(make_crl(Product::milan, {7})), 1700000000, 0);
+    crl.headers = {{"content-type", "application/pkix-crl"},
+                   {"expires", "Tue, 14 Nov 2023 23:13:20 GMT"}};
+    seed("cache_entry", "der_crl_stale", ccattest::net::serialize_cache_entry(crl));
+    CacheEntry empty = make("GET", url, "", 0, 0);
+    empty.status = 204;
+    seed("cache_entry", "empty_body", ccattest::net::serialize_cache_entry(empty));
+    const std::string request = R"({"nonce":"00ff"})";
+    CacheEntry posted = make("POST", url, R"({"token":"x"})", 1700000000, 1700000060);
+    posted.request_body_sha256 = ccattest::support::to_hex(ccattest::support::sha256(
+        std::span(reinterpret_cast<const uint8_t *>(request.data()), request.size())));
+    posted.headers = {{"content-type", "application/json"}};
+    seed("cache_entry", "post_json", ccattest::net::serialize_cache_entry(posted));
+    CacheEntry escaped = make("GET", "https://h\u00e9.example/a?b=\"c\"\\d", "\t\x01\x7f", 1, 2);
+    escaped.headers = {{"etag", "W/\"\\u00e9\u00e9\""}, {"x-tab", "a\tb"}};
+    seed("cache_entry", "escapes_other_url", ccattest::net::serialize_cache_entry(escaped));
+}
+
+// JOSE inputs (options byte, token, JWK set, claims): the openssl-made tokens of
+// tests/data/support with their keys, and tokens the simulation kit signs (x5c, no kid, crit,
+// alg none, expired claims).
+void jose_seeds() {
+    namespace json = boost::json;
+    using ccattest::support::JwsAlgorithm;
+    const fs::path fixtures = repo / "tests/data/support";
+    const auto fixture = [&](const std::string &name) {
+        std::string text = text_of(read(fixtures / name));
+        while (!text.empty() && text.back() == '\n') {
+            text.pop_back();
+        }
+        return text;
+    };
+    const auto input = [](uint8_t options, const std::string &token, const std::string &jwks,
+                          const std::string &claims) {
+        return std::string(1, static_cast<char>(options)) + joined({token, jwks, claims});
+    };
+    json::array usable;
+    const json::value all = ccattest::support::parse_json(fixture("jwks.json"));
+    for (const auto &key : all.at("keys").as_array()) {
+        if (key.at("kid").as_string() != "rsa1024") {
+            usable.push_back(key);
+        }
+    }
+    const std::string keys = json::serialize(json::object{{"keys", usable}});
+    const std::string claims =
+        R"({"iss":"https://issuer.example","exp":2000000000,"nbf":1600000000,"iat":1600000000})";
+    for (const std::string name : {"rs256", "ps256", "es256", "es384", "es256_der_signature"}) {
+        seed("jose", "openssl_" + name, input(0, fixture(name + ".jws"), keys, claims));
+    }
+    seed("jose", "openssl_es384_es_only_skew",
+         input(1U | (1U << 2U), fixture("es384.jws"), keys, claims));
+    seed("jose", "openssl_rsa1024_set",
+         input(0, fixture("rs256_rsa1024.jws"), fixture("jwks.json"),
+               R"({"iss":"https://issuer.example"})"));
+
+    const auto p256 = ccattest::support::generate_key(ccattest::support::KeyKind::p256);
+    ccattest::support::CertificateSpec spec;
+    spec.subject = {{"CN", "Fuzz Token Signer"}};
+    spec.issuer = spec.subject;
+    spec.not_before = 1600000000;
+    spec.not_after = 2000000000;
+    spec.subject_key = p256.get();
+    spec.issuer_key = p256.get();
+    spec.certificate_authority = true;
+    const auto certificate = ccattest::support::make_certificate(spec);
+    const std::string x5c_keys = ccattest::support::jwks_text(
+        {ccattest::support::jwk_of(p256.get(), "signer", "ES256", "sig", {certificate})});
+    seed("jose", "kit_es256_x5c",
+         input(0, ccattest::support::sign_jws(JwsAlgorithm::es256, p256.get(), "signer", claims),
+               x5c_keys, claims));
+    seed("jose", "kit_es256_no_kid",
+         input(2, ccattest::support::sign_jws(JwsAlgorithm::es256, p256.get(), "", claims),
+               x5c_keys, R"({"iss":"https://issuer.example","exp":900,"iat":1200})"));
+    const Bytes payload(claims.begin(), claims.end());
+    seed("jose", "kit_crit",
+         input(0,
+               ccattest::support::sign_jws_compact(
+                   R"({"alg":"ES256","kid":"signer","crit":["b64"],"b64":false})", payload,
+                   p256.get(), JwsAlgorithm::es256),
+               x5c_keys, claims));
+    seed("jose", "kit_alg_none",
+         input(0,
+               ccattest::support::sign_jws_compact(R"({"alg":"none"})", payload, p256.get(),
+                                                   JwsAlgorithm::es256),
+               x5c_keys, R"({"iss":"https://other.example","exp":"soon"})"));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -421,6 +543,8 @@ int main(int argc, char **argv) {
     example_seeds();
     cc_info_seeds();
     replay_seeds();
+    cache_entry_seeds();
+    jose_seeds();
     std::error_code ec;
     fs::remove(sim_state / "snp" / ".lock", ec); // the simulator's lock file is not state
     std::cout << "seeds written under " << corpus.string() << '\n';

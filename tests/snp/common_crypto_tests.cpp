@@ -1,10 +1,7 @@
 // plugins/common's X.509 encoding rule (DER: one object, nothing around it; PEM: blocks with only
-// whitespace around them, every block used) and its ECDSA signature forms (low s where a signer
-// promises it).
+// whitespace around them, every block used), on the SEV-SNP vectors. The ECDSA forms (low s) are
+// tested in tests/support_lib/signature_tests.cpp.
 #include "snp_support.hpp"
-
-#include <openssl/bn.h>
-#include <openssl/ec.h>
 
 using namespace snp_test;
 using ccattest::support::Certificate;
@@ -127,69 +124,6 @@ BOOST_AUTO_TEST_CASE(crls_follow_the_same_rule) {
     BOOST_TEST(refusal([&] {
                    (void)Crl::parse(bytes_of(pem_of_crl(der)), "crl", Encoding::der);
                }).second == "crl is PEM, but only DER is accepted here");
-}
-
-BOOST_AUTO_TEST_SUITE_END()
-
-BOOST_AUTO_TEST_SUITE(common_ecdsa_forms)
-
-BOOST_AUTO_TEST_CASE(low_s_is_enforced_only_where_asked) {
-    EVP_PKEY *key = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
-    BOOST_REQUIRE(key != nullptr);
-    const Bytes message = bytes_of("evidence");
-    EVP_MD_CTX *context = EVP_MD_CTX_new();
-    size_t length = 0;
-    BOOST_REQUIRE(EVP_DigestSignInit(context, nullptr, EVP_sha384(), nullptr, key) == 1);
-    BOOST_REQUIRE(EVP_DigestSign(context, nullptr, &length, message.data(), message.size()) == 1);
-    Bytes der(length);
-    BOOST_REQUIRE(EVP_DigestSign(context, der.data(), &length, message.data(), message.size()) ==
-                  1);
-    EVP_MD_CTX_free(context);
-    const unsigned char *cursor = der.data();
-    ECDSA_SIG *signature = d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(length));
-    EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_secp384r1);
-    BIGNUM *other = BN_new();
-    BN_sub(other, EC_GROUP_get0_order(group), ECDSA_SIG_get0_s(signature));
-    std::array<uint8_t, 48> r{};
-    std::array<uint8_t, 48> s{};
-    std::array<uint8_t, 48> n_minus_s{};
-    BN_bn2binpad(ECDSA_SIG_get0_r(signature), r.data(), 48);
-    BN_bn2binpad(ECDSA_SIG_get0_s(signature), s.data(), 48);
-    BN_bn2binpad(other, n_minus_s.data(), 48);
-    BN_free(other);
-    EC_GROUP_free(group);
-    ECDSA_SIG_free(signature);
-
-    // Exactly one of s and n - s is low.
-    const bool s_low = ccattest::support::ecdsa_s_is_low(key, s);
-    BOOST_TEST(s_low != ccattest::support::ecdsa_s_is_low(key, n_minus_s));
-    const auto &low = s_low ? s : n_minus_s;
-    const auto &high = s_low ? n_minus_s : s;
-    using ccattest::support::EcdsaSignatureForm;
-    // ECDSA itself accepts both forms...
-    BOOST_TEST(ccattest::support::ecdsa_sha384_verify(key, message, r, low));
-    BOOST_TEST(ccattest::support::ecdsa_sha384_verify(key, message, r, high));
-    // ...low_s accepts only the low one, and says why it refuses the other.
-    BOOST_TEST(
-        ccattest::support::ecdsa_sha384_verify(key, message, r, low, EcdsaSignatureForm::low_s));
-    const auto refused = refusal([&] {
-        (void)ccattest::support::ecdsa_sha384_verify(key, message, r, high,
-                                                     EcdsaSignatureForm::low_s);
-    });
-    BOOST_TEST(refused.first == CCATTEST_E_VERIFICATION_FAILED);
-    BOOST_TEST(refused.second == "ECDSA signature has a high s (above half the curve order), "
-                                 "which this signer never produces");
-    // Another message still fails in both forms.
-    const Bytes changed = bytes_of("evidencE");
-    BOOST_TEST(
-        !ccattest::support::ecdsa_sha384_verify(key, changed, r, low, EcdsaSignatureForm::low_s));
-    EVP_PKEY_free(key);
-
-    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-    const auto not_ec = refusal([&] { (void)ccattest::support::ecdsa_s_is_low(rsa, s); });
-    BOOST_TEST(not_ec.first == CCATTEST_E_INVALID_ARGUMENT);
-    BOOST_TEST(not_ec.second == "the key is not an EC key on a named curve");
-    EVP_PKEY_free(rsa);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,10 +3,10 @@
 
 #include "report.hpp"
 #include "simulator.hpp"
-#include "snp_crl.hpp"
 #include "verifier.hpp"
 
 #include <ccattest/support/crypto.hpp>
+#include <ccattest/support/sim/state.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -69,11 +69,26 @@ inline ccattest::snp::Verifier verifier_with(std::vector<fs::path> certificates,
     return ccattest::snp::Verifier(config);
 }
 
-/// A CRL by the simulator state of the tests (see mint_crl).
+/// A CRL by the simulator state of the tests: `issuer` (a simulator certificate, e.g.
+/// "milan_ark") as issuer name, signed RSASSA-PSS/SHA-384 with `signer`'s key, revoking `serials`,
+/// valid from 2020-09-13 until next_update. The simulator makes the roots of both on first use.
 inline Bytes make_crl(const std::vector<long> &serials, int64_t next_update,
                       const std::string &signer = "milan_ark",
                       const std::string &issuer = "milan_ark") {
-    return mint_crl(sim_state(), serials, next_update, signer, issuer);
+    for (const std::string &name : {signer, issuer}) {
+        (void)ccattest::snp::simulated_roots(
+            sim_state(), *ccattest::snp::product_from_name(name.substr(0, name.find('_'))));
+    }
+    const ccattest::support::SimulatorState state(sim_state() / "snp");
+    const auto key = state.key(signer, 4096);
+    const auto named = state.certificate(issuer);
+    ccattest::support::CrlSpec spec;
+    spec.issuer = &*named;
+    spec.signer = key.get();
+    spec.revoked_serials = serials;
+    spec.this_update = 1600000000;
+    spec.next_update = next_update;
+    return ccattest::support::make_crl(spec);
 }
 
 inline Bytes bytes_of(const std::string &text) {

@@ -2,12 +2,12 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <fstream>
 #include <iterator>
@@ -17,21 +17,6 @@ using sdk::failure;
 
 namespace {
 
-struct StoreDeleter {
-    void operator()(X509_STORE *p) const noexcept { X509_STORE_free(p); }
-};
-struct StoreCtxDeleter {
-    void operator()(X509_STORE_CTX *p) const noexcept { X509_STORE_CTX_free(p); }
-};
-struct StackDeleter {
-    void operator()(STACK_OF(X509) * p) const noexcept { sk_X509_free(p); }
-};
-struct MdCtxDeleter {
-    void operator()(EVP_MD_CTX *p) const noexcept { EVP_MD_CTX_free(p); }
-};
-struct SigDeleter {
-    void operator()(ECDSA_SIG *p) const noexcept { ECDSA_SIG_free(p); }
-};
 struct BioDeleter {
     void operator()(BIO *p) const noexcept { BIO_free(p); }
 };
@@ -40,9 +25,6 @@ struct OpensslFree {
 };
 struct OpensslFreeChar {
     void operator()(char *p) const noexcept { OPENSSL_free(p); }
-};
-struct GroupDeleter {
-    void operator()(EC_GROUP *p) const noexcept { EC_GROUP_free(p); }
 };
 struct BnDeleter {
     void operator()(BIGNUM *p) const noexcept { BN_free(p); }
@@ -100,6 +82,7 @@ void decode_der(std::span<const uint8_t> der, const std::string &what, bool cert
                               what + ": trailing data after the certificate (" +
                                   byte_count(static_cast<size_t>(end - cursor)) + ")");
             }
+            (void)openssl_error(); // decoding the key may leave entries behind on success
             into.certificates.push_back(std::move(certificate));
             return;
         }
@@ -218,12 +201,12 @@ Decoded decode_x509(std::span<const uint8_t> data, const std::string &what, Enco
     return out;
 }
 
-std::string describe(const Certificate &certificate) {
+} // namespace
+
+std::string describe_certificate(const Certificate &certificate) {
     const std::string cn = certificate.subject_cn();
     return "certificate \"" + (cn.empty() ? std::string("(no CN)") : cn) + "\"";
 }
-
-} // namespace
 
 std::string openssl_error() {
     std::string out;
@@ -306,6 +289,20 @@ int64_t Certificate::not_after() const {
     return asn1_seconds(X509_get0_notAfter(certificate_.get()));
 }
 
+std::string Certificate::serial_hex() const {
+    const std::unique_ptr<BIGNUM, BnDeleter> number(
+        ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate_.get()), nullptr));
+    char *text = number ? BN_bn2hex(number.get()) : nullptr;
+    if (text == nullptr) {
+        throw failure(CCATTEST_E_INTERNAL, "cannot read a serial number: " + openssl_error());
+    }
+    std::string out(text);
+    OPENSSL_free(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
 std::optional<Bytes> Certificate::extension(const char *oid) const {
     const std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> object(OBJ_txt2obj(oid, 1),
                                                                            &ASN1_OBJECT_free);
@@ -318,7 +315,7 @@ std::optional<Bytes> Certificate::extension(const char *oid) const {
     }
     if (X509_get_ext_by_OBJ(certificate_.get(), object.get(), index) >= 0) {
         throw failure(CCATTEST_E_MALFORMED,
-                      describe(*this) + " has extension " + oid + " more than once");
+                      describe_certificate(*this) + " has extension " + oid + " more than once");
     }
     const ASN1_OCTET_STRING *value =
         X509_EXTENSION_get_data(X509_get_ext(certificate_.get(), index));
@@ -328,58 +325,20 @@ std::optional<Bytes> Certificate::extension(const char *oid) const {
 
 EVP_PKEY *Certificate::public_key() const {
     EVP_PKEY *key = X509_get0_pubkey(certificate_.get());
+    (void)openssl_error(); // decoding the key on first use may leave entries even on success
     if (key == nullptr) {
-        throw failure(CCATTEST_E_MALFORMED, describe(*this) + " has no usable public key");
+        throw failure(CCATTEST_E_MALFORMED,
+                      describe_certificate(*this) + " has no usable public key");
     }
     return key;
 }
 
-void verify_chain(const Certificate &leaf, const std::vector<Certificate> &intermediates,
-                  const std::vector<Certificate> &anchors, int64_t when) {
-    const std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
-    const std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-    const std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> context(X509_STORE_CTX_new());
-    if (!store || !untrusted || !context) {
-        throw failure(CCATTEST_E_NO_MEMORY, "cannot allocate an X.509 store");
+Crl::Crl(X509CrlPtr crl) : crl_(crl.release(), X509_CRL_free) {
+    unsigned int length = 0;
+    if (X509_CRL_digest(crl_.get(), EVP_sha256(), sha256_.data(), &length) != 1) {
+        throw failure(CCATTEST_E_INTERNAL, "cannot hash a CRL: " + openssl_error());
     }
-    for (const auto &anchor : anchors) {
-        X509_STORE_add_cert(store.get(), anchor.get());
-    }
-    for (const auto &intermediate : intermediates) {
-        sk_X509_push(untrusted.get(), intermediate.get());
-    }
-    if (X509_STORE_CTX_init(context.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
-        throw failure(CCATTEST_E_INTERNAL, "cannot set up chain verification: " + openssl_error());
-    }
-    X509_VERIFY_PARAM *parameters = X509_STORE_CTX_get0_param(context.get());
-    X509_VERIFY_PARAM_set_time(parameters, static_cast<time_t>(when));
-    // Only the pinned anchors are trusted: never the system store, never a partial chain.
-    X509_VERIFY_PARAM_clear_flags(parameters, X509_V_FLAG_PARTIAL_CHAIN);
-    if (X509_verify_cert(context.get()) == 1) {
-        return;
-    }
-    // Drain first: describing the certificate below may throw (an unreadable time), and what is
-    // left in the queue would become the reason of a later, unrelated failure.
-    (void)openssl_error();
-    const int error = X509_STORE_CTX_get_error(context.get());
-    X509 *current = X509_STORE_CTX_get_current_cert(context.get());
-    std::string subject = "the chain";
-    if (current != nullptr) {
-        X509_up_ref(current);
-        const Certificate at(X509Ptr{current});
-        subject = describe(at) + " (valid " + rfc3339(at.not_before()) + " to " +
-                  rfc3339(at.not_after()) + ")";
-    }
-    const std::string reason = X509_verify_cert_error_string(error);
-    if (error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID) {
-        throw failure(CCATTEST_E_EXPIRED,
-                      subject + " is not valid at " + rfc3339(when) + ": " + reason);
-    }
-    throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                  "certificate chain does not verify at " + subject + ": " + reason);
 }
-
-Crl::Crl(X509CrlPtr crl) : crl_(crl.release(), X509_CRL_free) {}
 
 Crl Crl::parse(std::span<const uint8_t> data, const std::string &what, Encoding encoding) {
     Decoded decoded = decode_x509(data, what, encoding, false, true);
@@ -408,11 +367,28 @@ void Crl::verify(const Certificate &issuer, int64_t when) const {
         throw failure(CCATTEST_E_VERIFICATION_FAILED,
                       "CRL is not signed by " + issuer.subject_cn());
     }
-    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl_.get());
-    if (next != nullptr && asn1_seconds(next) < when) {
-        throw failure(CCATTEST_E_EXPIRED, "CRL from " + issuer.subject_cn() + " expired at " +
-                                              rfc3339(asn1_seconds(next)));
+    if (this_update() > when) {
+        throw failure(CCATTEST_E_EXPIRED, "CRL from " + issuer.subject_cn() +
+                                              " is not valid before " + rfc3339(this_update()) +
+                                              " (thisUpdate), checked at " + rfc3339(when));
     }
+    const auto next = next_update();
+    if (next && *next < when) {
+        throw failure(CCATTEST_E_EXPIRED,
+                      "CRL from " + issuer.subject_cn() + " expired at " + rfc3339(*next));
+    }
+}
+
+int64_t Crl::this_update() const {
+    return asn1_seconds(X509_CRL_get0_lastUpdate(crl_.get()));
+}
+
+std::optional<int64_t> Crl::next_update() const {
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl_.get());
+    if (next == nullptr) {
+        return std::nullopt;
+    }
+    return asn1_seconds(next);
 }
 
 bool Crl::revokes(const Certificate &certificate) const {
@@ -436,132 +412,6 @@ std::array<uint8_t, 32> sha256(std::span<const uint8_t> data) {
         throw failure(CCATTEST_E_INTERNAL, "SHA-256 failed: " + openssl_error());
     }
     return digest;
-}
-
-bool ecdsa_s_is_low(EVP_PKEY *key, std::span<const uint8_t> s_big_endian) {
-    std::array<char, 80> group{};
-    size_t length = 0;
-    if (key == nullptr ||
-        EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
-                                       &length) != 1) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_INVALID_ARGUMENT, "the key is not an EC key on a named curve");
-    }
-    const std::unique_ptr<EC_GROUP, GroupDeleter> curve(
-        EC_GROUP_new_by_curve_name(OBJ_txt2nid(group.data())));
-    const std::unique_ptr<BIGNUM, BnDeleter> half(BN_new());
-    const std::unique_ptr<BIGNUM, BnDeleter> s(
-        BN_bin2bn(s_big_endian.data(), static_cast<int>(s_big_endian.size()), nullptr));
-    if (!curve || !half || !s || BN_rshift1(half.get(), EC_GROUP_get0_order(curve.get())) != 1) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_INTERNAL,
-                      std::string("cannot compute half the order of curve ") + group.data());
-    }
-    return BN_cmp(s.get(), half.get()) <= 0;
-}
-
-bool ecdsa_sha384_verify(EVP_PKEY *key, std::span<const uint8_t> message,
-                         std::span<const uint8_t> r_big_endian,
-                         std::span<const uint8_t> s_big_endian, EcdsaSignatureForm form) {
-    if (form == EcdsaSignatureForm::low_s && !ecdsa_s_is_low(key, s_big_endian)) {
-        throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                      "ECDSA signature has a high s (above half the curve order), which this "
-                      "signer never produces");
-    }
-    const std::unique_ptr<ECDSA_SIG, SigDeleter> signature(ECDSA_SIG_new());
-    BIGNUM *r = BN_bin2bn(r_big_endian.data(), static_cast<int>(r_big_endian.size()), nullptr);
-    BIGNUM *s = BN_bin2bn(s_big_endian.data(), static_cast<int>(s_big_endian.size()), nullptr);
-    if (!signature || r == nullptr || s == nullptr || ECDSA_SIG_set0(signature.get(), r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        throw failure(CCATTEST_E_NO_MEMORY, "cannot build an ECDSA signature");
-    }
-    unsigned char *der = nullptr;
-    const int der_length = i2d_ECDSA_SIG(signature.get(), &der);
-    if (der_length <= 0) {
-        throw failure(CCATTEST_E_INTERNAL, "cannot encode an ECDSA signature");
-    }
-    const std::unique_ptr<unsigned char, OpensslFree> der_owner(der);
-    const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> context(EVP_MD_CTX_new());
-    const bool ok = context &&
-                    EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
-                    EVP_DigestVerify(context.get(), der, static_cast<size_t>(der_length),
-                                     message.data(), message.size()) == 1;
-    (void)openssl_error();
-    return ok;
-}
-
-std::string base64_encode(std::span<const uint8_t> data) {
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()), data.data(),
-                                       static_cast<int>(data.size()));
-    out.resize(static_cast<size_t>(length));
-    return out;
-}
-
-Bytes base64_decode(std::string_view text, const std::string &what) {
-    if (text.size() % 4 != 0) {
-        throw failure(CCATTEST_E_MALFORMED, what + " is not base64 (length " +
-                                                std::to_string(text.size()) +
-                                                " is not a multiple of 4)");
-    }
-    Bytes out(3 * (text.size() / 4));
-    const int length =
-        EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char *>(text.data()),
-                        static_cast<int>(text.size()));
-    if (length < 0) {
-        throw failure(CCATTEST_E_MALFORMED, what + " is not base64");
-    }
-    // EVP_DecodeBlock counts padding as zero bytes: remove one per '='.
-    size_t padding = 0;
-    for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 2; --i) {
-        ++padding;
-    }
-    out.resize(static_cast<size_t>(length) - padding);
-    // Only the canonical encoding is accepted: unused bits in the last group must be zero, so no
-    // two texts decode to the same bytes (a changed character is always a changed token).
-    if (base64_encode(out) != text) {
-        throw failure(CCATTEST_E_MALFORMED, what + " is not canonical base64");
-    }
-    return out;
-}
-
-int64_t der_integer(std::span<const uint8_t> der, const std::string &what) {
-    const unsigned char *cursor = der.data();
-    const std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)> value(
-        d2i_ASN1_INTEGER(nullptr, &cursor, static_cast<long>(der.size())), &ASN1_INTEGER_free);
-    int64_t out = 0;
-    if (!value || cursor != der.data() + der.size() ||
-        ASN1_INTEGER_get_int64(&out, value.get()) != 1) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_MALFORMED, what + " is not a DER INTEGER");
-    }
-    return out;
-}
-
-std::string der_ia5_string(std::span<const uint8_t> der, const std::string &what) {
-    const unsigned char *cursor = der.data();
-    const std::unique_ptr<ASN1_IA5STRING, decltype(&ASN1_IA5STRING_free)> value(
-        d2i_ASN1_IA5STRING(nullptr, &cursor, static_cast<long>(der.size())), &ASN1_IA5STRING_free);
-    if (!value || cursor != der.data() + der.size()) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_MALFORMED, what + " is not a DER IA5String");
-    }
-    return {reinterpret_cast<const char *>(ASN1_STRING_get0_data(value.get())),
-            static_cast<size_t>(ASN1_STRING_length(value.get()))};
-}
-
-Bytes der_octet_string(std::span<const uint8_t> der, const std::string &what) {
-    const unsigned char *cursor = der.data();
-    const std::unique_ptr<ASN1_OCTET_STRING, decltype(&ASN1_OCTET_STRING_free)> value(
-        d2i_ASN1_OCTET_STRING(nullptr, &cursor, static_cast<long>(der.size())),
-        &ASN1_OCTET_STRING_free);
-    if (!value || cursor != der.data() + der.size()) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_MALFORMED, what + " is not a DER OCTET STRING");
-    }
-    const auto *data = ASN1_STRING_get0_data(value.get());
-    return Bytes(data, data + ASN1_STRING_length(value.get()));
 }
 
 } // namespace ccattest::support

@@ -1,12 +1,15 @@
-// Bounds-checked reading of little-endian binary evidence, and hex.
+// Bounds-checked reading of binary evidence (fixed offsets, or a cursor for length-prefixed and
+// variable-length structures), and the project's one hex, base64 and base64url.
 #pragma once
 
 #include <ccattest/authorizer.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ccattest::support {
@@ -32,10 +35,65 @@ private:
     std::span<const uint8_t> data_;
 };
 
+/// Reads a buffer front to back, for structures whose layout depends on what was read before
+/// (length-prefixed records: TDX quote signature data, SPDM measurement blocks). Every read is
+/// checked; a read past the end throws sdk::failure(CCATTEST_E_MALFORMED) naming the input, the
+/// field, its offset and how many bytes were left.
+class ByteCursor {
+public:
+    /// `what` names the input in messages ("quote signature data").
+    ByteCursor(std::span<const uint8_t> data, std::string what)
+        : data_(data), what_(std::move(what)) {}
+
+    [[nodiscard]] size_t position() const noexcept { return position_; }
+    [[nodiscard]] size_t remaining() const noexcept { return data_.size() - position_; }
+    [[nodiscard]] bool at_end() const noexcept { return position_ == data_.size(); }
+    [[nodiscard]] const std::string &what() const noexcept { return what_; }
+
+    /// The next `length` bytes.
+    std::span<const uint8_t> take(size_t length, std::string_view field);
+    void skip(size_t length, std::string_view field) { (void)take(length, field); }
+    uint8_t u8(std::string_view field);
+    uint16_t u16_le(std::string_view field);
+    uint32_t u32_le(std::string_view field);
+    uint64_t u64_le(std::string_view field);
+    uint16_t u16_be(std::string_view field);
+    uint32_t u32_be(std::string_view field);
+    /// A cursor over the next `length` bytes (a record whose size its header gave), named
+    /// "<what>, <field>"; this cursor moves past them.
+    ByteCursor sub(size_t length, std::string_view field);
+    /// Everything not yet read (the cursor moves to the end).
+    std::span<const uint8_t> rest() noexcept;
+    /// Throws sdk::failure(CCATTEST_E_MALFORMED) when bytes are left ("N bytes after <field>").
+    void expect_end(std::string_view after_field) const;
+
+private:
+    std::span<const uint8_t> data_;
+    std::string what_;
+    size_t position_ = 0;
+};
+
 /// Lower-case hex of bytes.
 std::string to_hex(std::span<const uint8_t> bytes);
-/// Bytes of hex text (either case); throws sdk::failure(CCATTEST_E_INVALID_ARGUMENT) when not hex.
+/// Bytes of hex text (either case); nullopt when the text is not an even number of hex digits.
+std::optional<Bytes> parse_hex(std::string_view text);
+/// parse_hex that throws sdk::failure(CCATTEST_E_INVALID_ARGUMENT) naming `what`.
 Bytes from_hex(std::string_view text, std::string_view what);
+
+/// Standard base64 (RFC 4648 section 4, with padding).
+std::string base64_encode(std::span<const uint8_t> data);
+/// Bytes of canonical standard base64 only: correct padding, unused bits zero, no whitespace, so
+/// one byte string has exactly one spelling (a changed character is always a changed token);
+/// nullopt otherwise.
+std::optional<Bytes> parse_base64(std::string_view text);
+/// parse_base64 that throws sdk::failure(CCATTEST_E_MALFORMED) naming `what`.
+Bytes base64_decode(std::string_view text, const std::string &what);
+
+/// base64url without padding (RFC 4648 section 5), as JOSE spells its parts.
+std::string base64url_encode(std::span<const uint8_t> data);
+/// Bytes of canonical unpadded base64url only (no '=', '+', '/', whitespace; unused bits zero).
+/// Throws sdk::failure(CCATTEST_E_MALFORMED) naming `what` and the problem.
+Bytes base64url_decode(std::string_view text, const std::string &what);
 
 bool is_all_zero(std::span<const uint8_t> bytes) noexcept;
 

@@ -1,17 +1,22 @@
-// X.509 certificates, chains, CRLs, ECDSA and base64 through OpenSSL 3, with errors as
-// sdk::failure.
+// The x509 module: certificates, CRLs, chains to pinned anchors at a given time (CRL-aware), and a
+// cache of verified chains, through OpenSSL 3, with errors as sdk::failure. It also brings in the
+// signature checks (signatures.hpp) and the DER walker (der.hpp) that X.509 users need.
 #pragma once
 
 #include "ccattest/support/bytes.hpp"
+#include "ccattest/support/der.hpp"
 #include "ccattest/support/files.hpp"
+#include "ccattest/support/signatures.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <array>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,6 +79,8 @@ public:
     [[nodiscard]] std::string issuer_cn() const;
     [[nodiscard]] int64_t not_before() const;
     [[nodiscard]] int64_t not_after() const;
+    /// The serial number as lower-case hex ("1a2b").
+    [[nodiscard]] std::string serial_hex() const;
     /// The contents of the extension's extnValue OCTET STRING, or nullopt when absent.
     [[nodiscard]] std::optional<Bytes> extension(const char *oid) const;
     /// The subject public key (owned by the certificate).
@@ -84,11 +91,8 @@ private:
     std::array<uint8_t, 32> sha256_{};
 };
 
-/// Verifies leaf <- intermediates <- one of anchors (self-signed roots) at time `when`. Throws
-/// sdk::failure: CCATTEST_E_EXPIRED when a certificate is outside its validity window at `when`,
-/// CCATTEST_E_VERIFICATION_FAILED otherwise, naming the certificate and OpenSSL's reason.
-void verify_chain(const Certificate &leaf, const std::vector<Certificate> &intermediates,
-                  const std::vector<Certificate> &anchors, int64_t when);
+/// "certificate \"<subject CN>\"" (or "(no CN)"), for messages.
+std::string describe_certificate(const Certificate &certificate);
 
 /// A certificate revocation list.
 class Crl {
@@ -100,8 +104,12 @@ public:
     explicit Crl(X509CrlPtr crl);
 
     /// Throws sdk::failure(CCATTEST_E_VERIFICATION_FAILED) unless `issuer` signed it, and
-    /// CCATTEST_E_EXPIRED when `when` is past its nextUpdate.
+    /// CCATTEST_E_EXPIRED when `when` is before its thisUpdate or past its nextUpdate.
     void verify(const Certificate &issuer, int64_t when) const;
+    [[nodiscard]] int64_t this_update() const;
+    /// nullopt when the CRL has no nextUpdate (it never goes stale).
+    [[nodiscard]] std::optional<int64_t> next_update() const;
+    [[nodiscard]] const std::array<uint8_t, 32> &sha256() const noexcept { return sha256_; }
     [[nodiscard]] bool revokes(const Certificate &certificate) const;
     /// Whether the CRL's issuer name is `certificate`'s subject name (says nothing about the
     /// signature: verify checks that).
@@ -110,6 +118,62 @@ public:
 
 private:
     std::shared_ptr<X509_CRL> crl_;
+    std::array<uint8_t, 32> sha256_{};
+};
+
+/// What a chain is checked against besides its anchors.
+struct ChainOptions {
+    /// CRLs to apply. Each CRL that names a CA of the verified path (its issuer name is that CA's
+    /// subject) must be signed by that CA, be current at the verification time (thisUpdate <= when
+    /// <= nextUpdate) and revoke none of the path's certificates that CA issued. A CRL naming no
+    /// CA of the path is skipped (an operator's file may hold several product lines' CRLs) unless
+    /// refuse_unrelated_crls (a CRL carried in evidence that nothing checks could carry anything).
+    std::vector<Crl> crls;
+    bool refuse_unrelated_crls = false;
+    /// Every CA of the path must have a CRL among `crls`: revocation status must be known.
+    bool require_crl_for_every_issuer = false;
+};
+
+/// A chain that verified, and the window [valid_from, valid_until) in which that verdict holds:
+/// a certificate is valid from its notBefore to just before its notAfter (OpenSSL's rule), a CRL
+/// from its thisUpdate through its nextUpdate.
+struct VerifiedChain {
+    std::vector<Certificate> path; ///< the leaf first, the anchor it reached last
+    int64_t valid_from = 0;        ///< latest notBefore / thisUpdate of what was used
+    int64_t valid_until = 0;       ///< earliest notAfter / nextUpdate + 1 (the first time outside)
+    [[nodiscard]] const Certificate &anchor() const { return path.back(); }
+};
+
+/// Verifies leaf <- intermediates <- one of anchors at time `when`: only the anchors are trusted
+/// (never the system store, never a partial chain), signatures RSA (PKCS#1 v1.5 or PSS) or ECDSA
+/// (P-256, P-384) with SHA-256 or stronger, keys of at least 112-bit strength (RSA 2048), and the
+/// CRLs of `options`. Throws sdk::failure: CCATTEST_E_EXPIRED when a certificate or a CRL is
+/// outside its validity window at `when`, CCATTEST_E_VERIFICATION_FAILED otherwise (no path, a bad
+/// signature, a revoked certificate, a CRL signed by someone else), naming the certificate or CRL
+/// and the reason.
+VerifiedChain verify_chain(const Certificate &leaf, const std::vector<Certificate> &intermediates,
+                           const std::vector<Certificate> &anchors, int64_t when,
+                           const ChainOptions &options = {});
+
+/// verify_chain through a cache: a verdict is reused while the verification time lies in its
+/// window and the inputs are the same (the key is the SHA-256 of every certificate and CRL given
+/// and of the options), so a warm verification skips the signature work. Failures are never
+/// cached. Bounded: emptied when `capacity` entries are held. Thread-safe; one cache per verifier
+/// instance.
+class ChainCache {
+public:
+    explicit ChainCache(size_t capacity = 4096) : capacity_(capacity) {}
+
+    VerifiedChain verify(const Certificate &leaf, const std::vector<Certificate> &intermediates,
+                         const std::vector<Certificate> &anchors, int64_t when,
+                         const ChainOptions &options = {});
+    [[nodiscard]] size_t size() const;
+    void clear();
+
+private:
+    size_t capacity_;
+    mutable std::shared_mutex mutex_;
+    std::map<std::string, VerifiedChain> entries_;
 };
 
 /// What a collateral file may hold: certificates and CRLs, DER (one object) or PEM (any number of
@@ -122,40 +186,5 @@ X509Objects parse_x509_objects(std::span<const uint8_t> data, const std::string 
 
 /// SHA-256 of bytes.
 std::array<uint8_t, 32> sha256(std::span<const uint8_t> data);
-
-/// Which ECDSA signatures a platform's signer produces. (r, s) and (r, n - s) are both valid
-/// signatures of one message, so anyone can turn one signed piece of evidence into a second,
-/// different byte string that also verifies.
-///
-/// Rule for every plugin: a replay key (the evidence_digest claim) never covers signature bytes;
-/// it is a digest of the signed bytes only, so both forms are one piece of evidence. Where a
-/// platform's signer is documented to produce low-s signatures only, its plugin also passes
-/// low_s, which refuses the other form outright. Where it is not (AMD's SEV-SNP firmware makes
-/// no such promise), refusing high s would refuse genuine evidence: use any.
-enum class EcdsaSignatureForm {
-    any,   ///< s in [1, n-1], as ECDSA defines
-    low_s, ///< additionally s <= n/2
-};
-
-/// Whether s (big-endian) is at most half the order of `key`'s curve.
-bool ecdsa_s_is_low(EVP_PKEY *key, std::span<const uint8_t> s_big_endian);
-
-/// ECDSA signature check over SHA-384(message) with big-endian r and s. With
-/// EcdsaSignatureForm::low_s, a signature whose s is above n/2 throws
-/// sdk::failure(CCATTEST_E_VERIFICATION_FAILED) saying so (a precise reason rather than "does
-/// not verify").
-bool ecdsa_sha384_verify(EVP_PKEY *key, std::span<const uint8_t> message,
-                         std::span<const uint8_t> r_big_endian,
-                         std::span<const uint8_t> s_big_endian,
-                         EcdsaSignatureForm form = EcdsaSignatureForm::any);
-
-/// Standard base64 (RFC 4648, with padding); decode throws sdk::failure(CCATTEST_E_MALFORMED).
-std::string base64_encode(std::span<const uint8_t> data);
-Bytes base64_decode(std::string_view text, const std::string &what);
-
-/// Decoders for the DER values inside X.509 extensions; throw sdk::failure(CCATTEST_E_MALFORMED).
-int64_t der_integer(std::span<const uint8_t> der, const std::string &what);
-std::string der_ia5_string(std::span<const uint8_t> der, const std::string &what);
-Bytes der_octet_string(std::span<const uint8_t> der, const std::string &what);
 
 } // namespace ccattest::support

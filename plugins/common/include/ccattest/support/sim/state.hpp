@@ -1,6 +1,6 @@
 // Simulation kit: support for evidence simulators (software emulations of TEE firmware): keys and
-// certificates kept in a state folder, created once under a file lock and reused, and a certificate
-// builder.
+// certificates kept in a state folder, created once under a file lock and reused; certificate and
+// CRL minting; ECDSA and RSA signing.
 #pragma once
 
 #include "ccattest/support/crypto.hpp"
@@ -15,6 +15,29 @@
 
 namespace ccattest::support {
 
+/// The simulated keys the kit makes.
+enum class KeyKind {
+    rsa2048, ///< for tests of small keys only
+    rsa3072,
+    rsa4096, ///< RSA-4096, as AMD's and Azure's roots (signs PSS or PKCS#1, as asked)
+    p256,
+    p384,
+};
+/// A fresh key of `kind`.
+PkeyPtr generate_key(KeyKind kind);
+
+/// How the kit signs a certificate or CRL. automatic: RSA keys RSASSA-PSS/SHA-384 (salt 48), P-384
+/// keys ECDSA/SHA-384, P-256 keys ECDSA/SHA-256.
+enum class X509Signature {
+    automatic,
+    rsa_pss_sha384,
+    rsa_pss_sha256,
+    rsa_pkcs1_sha256,
+    rsa_pkcs1_sha384,
+    ecdsa_sha256,
+    ecdsa_sha384,
+};
+
 /// What a certificate says and how it is signed.
 struct CertificateSpec {
     std::vector<std::pair<std::string, std::string>>
@@ -24,16 +47,36 @@ struct CertificateSpec {
     int64_t not_before = 0;
     int64_t not_after = 0;
     EVP_PKEY *subject_key = nullptr; ///< its public half is certified
-    EVP_PKEY *issuer_key =
-        nullptr; ///< signs: RSA keys sign RSASSA-PSS/SHA-384 (salt 48), EC keys ECDSA/SHA-384
+    EVP_PKEY *issuer_key = nullptr;  ///< signs, as `signature` says
+    X509Signature signature = X509Signature::automatic;
     bool certificate_authority = false;
     std::vector<std::pair<std::string, Bytes>> extensions; ///< OID -> DER value (non-critical)
 };
 
 Certificate make_certificate(const CertificateSpec &spec);
 
-/// ECDSA/SHA-384 signature of message as big-endian (r, s), each 48 bytes (P-384).
+/// What a CRL says and how it is signed.
+struct CrlSpec {
+    const Certificate *issuer = nullptr; ///< its subject is the CRL's issuer name
+    EVP_PKEY *signer = nullptr;          ///< usually the issuer's key; another to forge
+    X509Signature signature = X509Signature::automatic;
+    std::vector<long> revoked_serials;
+    int64_t this_update = 0;
+    std::optional<int64_t> next_update;
+};
+/// The CRL, DER-encoded.
+Bytes make_crl(const CrlSpec &spec);
+
+/// The DER of a certificate as PEM text.
+std::string certificate_pem(const Certificate &certificate);
+
+/// ECDSA signature of message as big-endian (r, s), each ecdsa_scalar_size bytes.
+std::pair<Bytes, Bytes> ecdsa_sign(EVP_PKEY *key, EcdsaAlgorithm algorithm,
+                                   std::span<const uint8_t> message);
+/// ecdsa_sign with P-384/SHA-384 (the SEV-SNP form).
 std::pair<Bytes, Bytes> ecdsa_sha384_sign(EVP_PKEY *key, std::span<const uint8_t> message);
+/// RSA signature of message.
+Bytes rsa_sign(EVP_PKEY *key, RsaAlgorithm algorithm, std::span<const uint8_t> message);
 
 /// Encoders for extension values.
 Bytes der_encode_integer(int64_t value);
@@ -54,6 +97,8 @@ public:
     /// The named key, created on first use: RSA of `rsa_bits`, or EC P-384 when rsa_bits is 0.
     /// Call inside locked().
     PkeyPtr key(const std::string &name, int rsa_bits) const;
+    /// The named key of `kind`, created on first use. Call inside locked().
+    PkeyPtr key(const std::string &name, KeyKind kind) const;
     std::optional<Certificate> certificate(const std::string &name) const;
     void store(const std::string &name, const Certificate &certificate) const;
     /// Random bytes created on first use and kept (e.g. a chip id). Call inside locked().
@@ -61,6 +106,7 @@ public:
 
 private:
     void write_atomically(const std::string &name, const std::string &text) const;
+    PkeyPtr load_or_make_key(const std::string &name, const std::function<PkeyPtr()> &make) const;
     std::filesystem::path folder_;
 };
 

@@ -1,0 +1,174 @@
+#include "ccattest/support/collateral.hpp"
+
+#include <ccattest/support/files.hpp>
+
+#include <array>
+#include <map>
+#include <mutex>
+
+namespace ccattest::support {
+using sdk::failure;
+namespace fs = std::filesystem;
+
+struct CollateralSource::Refusals {
+    static constexpr size_t max_remembered = 1024;
+    std::mutex mutex;
+    std::map<std::string, std::pair<int64_t, std::string>> until; ///< URL -> (time, reason)
+    bool logged = false;
+};
+
+namespace {
+
+constexpr size_t message_size = 1024;
+
+// The buffers of one fetch answer, released through the host's allocator (R4).
+class FetchAnswer {
+public:
+    explicit FetchAnswer(const ccattest_host_api &api) : api_(api) {
+        response.struct_size = sizeof(response);
+    }
+    ~FetchAnswer() {
+        api_.free(api_.host_context, response.body.data);
+        api_.free(api_.host_context, response.headers.data);
+    }
+    FetchAnswer(const FetchAnswer &) = delete;
+    FetchAnswer &operator=(const FetchAnswer &) = delete;
+
+    [[nodiscard]] Bytes body() const {
+        return response.body.data == nullptr
+                   ? Bytes{}
+                   : Bytes(response.body.data, response.body.data + response.body.size);
+    }
+
+    ccattest_fetch_response response{};
+
+private:
+    const ccattest_host_api &api_;
+};
+
+ccattest_fetch_request get_request(const std::string &url, uint32_t timeout_ms) {
+    ccattest_fetch_request request{};
+    request.struct_size = sizeof(request);
+    request.method = CCATTEST_FETCH_GET;
+    request.url = url.c_str();
+    request.timeout_ms = timeout_ms;
+    request.flags = CCATTEST_FETCH_CACHE_ALLOWED;
+    return request;
+}
+
+// A non-2xx answer as a miss: "not there" (404, 410) is a plain miss, a rate limit the host's
+// retries did not outlast is a timeout, anything else an I/O failure.
+CollateralLookup http_miss(const CollateralQuery &query, uint32_t http_status) {
+    CollateralLookup out;
+    if (http_status == 429 || http_status == 503) {
+        out.miss_reason = query.url + " answered HTTP " + std::to_string(http_status) +
+                          " (rate limited or busy) after the host's retries";
+        out.miss_status = CCATTEST_E_TIMEOUT;
+    } else {
+        out.miss_reason = query.url + " answered HTTP " + std::to_string(http_status);
+        out.miss_status = http_status == 404 || http_status == 410 ? CCATTEST_OK : CCATTEST_E_IO;
+    }
+    return out;
+}
+
+} // namespace
+
+std::string_view provenance_name(Provenance provenance) noexcept {
+    switch (provenance) {
+    case Provenance::directory: return "directory";
+    case Provenance::cache: return "cache";
+    case Provenance::network: return "network";
+    }
+    return "unknown";
+}
+
+CollateralSource::CollateralSource(Host host, std::vector<fs::path> directories,
+                                   size_t max_file_size, uint32_t timeout_ms)
+    : host_(host), directories_(std::move(directories)), max_file_size_(max_file_size),
+      timeout_ms_(timeout_ms), refusals_(std::make_shared<Refusals>()) {}
+
+std::optional<CollateralItem>
+CollateralSource::from_directories(const CollateralQuery &query) const {
+    for (const fs::path &directory : directories_) {
+        for (const fs::path &name : query.file_names) {
+            const fs::path file = directory / name;
+            std::error_code ec;
+            if (fs::is_regular_file(file, ec)) {
+                return CollateralItem{read_file(file, max_file_size_), Provenance::directory,
+                                      file.string(), 0};
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+CollateralLookup CollateralSource::find(const CollateralQuery &query) const {
+    if (auto item = from_directories(query)) {
+        return {std::move(item), {}, CCATTEST_OK};
+    }
+    if (query.url.empty()) {
+        return {};
+    }
+    if (!host_.can_fetch()) {
+        return {std::nullopt, "the host offers no network service (ABI 1.0 host)", CCATTEST_OK};
+    }
+    {
+        const std::lock_guard lock(refusals_->mutex);
+        const auto found = refusals_->until.find(query.url);
+        if (found != refusals_->until.end() && host_.now() < found->second.first) {
+            return {std::nullopt, found->second.second, CCATTEST_OK, true};
+        }
+    }
+    return fetch(query);
+}
+
+CollateralLookup CollateralSource::fetch(const CollateralQuery &query) const {
+    const ccattest_host_api &api = *host_.api();
+    const ccattest_fetch_request request = get_request(query.url, timeout_ms_);
+    FetchAnswer answer(api);
+    std::array<char, message_size> message{};
+    const ccattest_status status =
+        api.fetch(api.host_context, &request, &answer.response, message.data(), message.size());
+    if (status == CCATTEST_E_UNSUPPORTED) {
+        // The site's decision (offline, or this service not allowed): directories only for now.
+        const std::string reason = std::string("not fetched: ") + message.data();
+        const std::lock_guard lock(refusals_->mutex);
+        if (refusals_->until.size() >= Refusals::max_remembered) {
+            refusals_->until.clear();
+        }
+        refusals_->until[query.url] = {host_.now() + refusal_memory_s, reason};
+        if (!refusals_->logged) {
+            refusals_->logged = true;
+            host_.log(CCATTEST_LOG_INFO,
+                      "collateral: " + reason + "; using the offline collateral directories only");
+        }
+        return {std::nullopt, reason, CCATTEST_OK, true};
+    }
+    if (status != CCATTEST_OK) {
+        return {std::nullopt, "fetching " + query.url + " failed: " + message.data(), status};
+    }
+    if (answer.response.http_status < 200 || answer.response.http_status > 299) {
+        return http_miss(query, answer.response.http_status);
+    }
+    const Provenance provenance = answer.response.source == CCATTEST_FETCH_FROM_CACHE
+                                      ? Provenance::cache
+                                      : Provenance::network;
+    host_.log(CCATTEST_LOG_DEBUG, "collateral: " + query.what + " from the " +
+                                      std::string(provenance_name(provenance)) + ": " + query.url);
+    return {CollateralItem{answer.body(), provenance, query.url, answer.response.fetched_at},
+            {},
+            CCATTEST_OK};
+}
+
+void CollateralSource::keep_until(const std::string &url, int64_t valid_until) const {
+    if (!host_.can_fetch()) {
+        return;
+    }
+    const ccattest_host_api &api = *host_.api();
+    const ccattest_fetch_request request = get_request(url, timeout_ms_);
+    if (api.cache_validity(api.host_context, &request, valid_until) != CCATTEST_OK) {
+        host_.log(CCATTEST_LOG_DEBUG, "collateral: the host's cache holds nothing for " + url);
+    }
+}
+
+} // namespace ccattest::support
