@@ -3,9 +3,10 @@
 // SOFTWARE ONLY. There is no hardware root of trust here: a token is an HMAC-SHA-256, under a key
 // from the instance's config, over the report data and the time it was issued. Whoever holds the
 // key can mint tokens. The plugin says so in its self-description (CCATTEST_CAP_SOFTWARE_ONLY) and
-// in every claim set ("software_only": true). It exists to show the shape of a real plugin:
-// negotiation, a config schema, create/destroy, generate, verify with binding and expiry, claims,
-// and errors at the edge.
+// in every claim set ("software_only": true). It exists to show the shape of a real plugin in one
+// file: a description with its config schema, create, generate, and verify with binding, expiry
+// and claims. The ABI edge (entry, table, argument checks, guards, outputs in host memory) is
+// ccattest::support::PluginAdapter (plugins/common/include/ccattest/support/plugin_adapter.hpp).
 //
 // Token format "ccattest-example-hmac-v1", 112 bytes, integers little-endian:
 //   0  magic "CCXH"        4 bytes
@@ -17,31 +18,47 @@
 //
 // Claim "evidence_digest" (every plugin's replay key for the core): SHA-256 of bytes 0..79, exactly
 // what the MAC covers, so it names the evidence and not the bytes that authenticate it.
-#include <ccattest/authorizer.h>
-#include <ccattest/authorizer.hpp>
-#include <ccattest/support/json.hpp>
+#include <ccattest/support/bytes.hpp>
+#include <ccattest/support/crypto.hpp>
+#include <ccattest/support/plugin_adapter.hpp>
 
 #include <boost/json.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
-#include <cstring>
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace {
 
 using ccattest::sdk::failure;
+namespace support = ccattest::support;
 
 constexpr size_t token_size = 112;
 constexpr size_t signed_size = 80;
+constexpr size_t report_data_offset = 16;
 constexpr uint16_t token_version = 1;
 constexpr std::array<uint8_t, 4> magic = {'C', 'C', 'X', 'H'};
+using Token = std::array<uint8_t, token_size>;
 
-const char *const config_schema = R"json({
+class ExamplePlugin {
+public:
+    static constexpr support::PluginDescription description{
+        .name = "ccattest example HMAC authorizer (software only)",
+        .vendor = "ccattest project",
+        .version = CCATTEST_EXAMPLE_VERSION,
+        .namespace_id = "x-example",
+        .token_format = "ccattest-example-hmac-v1",
+        .evidence_format = "none (software only, no hardware evidence)",
+        .description = "Template plugin: HMAC-SHA-256 tokens under a configured key. No hardware "
+                       "root of trust.",
+        .capabilities = CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY |
+                        CCATTEST_CAP_BINDS_REPORT_DATA | CCATTEST_CAP_OFFLINE_VERIFY |
+                        CCATTEST_CAP_SOFTWARE_ONLY,
+        .config_schema = R"json({
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "title": "x-example plugin configuration",
   "type": "object",
@@ -63,178 +80,82 @@ const char *const config_schema = R"json({
       "type": "integer", "minimum": 1, "maximum": 31536000
     }
   }
-})json";
+})json",
+    };
 
-const ccattest_host_api *host = nullptr; // set by the entry; valid until unload (R9)
-
-struct Instance {
-    std::vector<uint8_t> key;
-    std::string key_id;
-    int64_t max_age_seconds = 3600;
-
-    Instance() = default;
-    Instance(const Instance &) = delete;
-    Instance &operator=(const Instance &) = delete;
-    ~Instance() { OPENSSL_cleanse(key.data(), key.size()); }
-};
-
-std::string to_hex(const uint8_t *data, size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (size_t i = 0; i < size; ++i) {
-        out += digits[data[i] >> 4U];
-        out += digits[data[i] & 0x0FU];
-    }
-    return out;
-}
-
-std::array<uint8_t, 32> hmac(const Instance &instance, const uint8_t *data, size_t size) {
-    std::array<uint8_t, 32> mac{};
-    size_t length = 0;
-    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, instance.key.data(),
-                  instance.key.size(), data, size, mac.data(), mac.size(), &length) == nullptr ||
-        length != mac.size()) {
-        throw failure(CCATTEST_E_INTERNAL, "HMAC-SHA-256 computation failed in OpenSSL");
-    }
-    return mac;
-}
-
-std::array<uint8_t, 32> sha256(const uint8_t *data, size_t size) {
-    std::array<uint8_t, 32> digest{};
-    unsigned int length = 0;
-    if (EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
-        length != digest.size()) {
-        throw failure(CCATTEST_E_INTERNAL, "SHA-256 computation failed in OpenSSL");
-    }
-    return digest;
-}
-
-void put_le(uint8_t *out, uint64_t value, size_t bytes) {
-    for (size_t i = 0; i < bytes; ++i) {
-        out[i] = static_cast<uint8_t>(value >> (8 * i));
-    }
-}
-
-uint64_t get_le(const uint8_t *in, size_t bytes) {
-    uint64_t value = 0;
-    for (size_t i = 0; i < bytes; ++i) {
-        value |= static_cast<uint64_t>(in[i]) << (8 * i);
-    }
-    return value;
-}
-
-ccattest_status example_create(const char *config_json, size_t config_json_size,
-                               ccattest_instance **out_instance, char *error_message,
-                               size_t error_message_size) {
-    return ccattest::sdk::guard(error_message, error_message_size, [&] {
-        if (out_instance == nullptr || config_json == nullptr) {
-            throw failure(CCATTEST_E_INVALID_ARGUMENT,
-                          "config_json and out_instance must not be NULL");
-        }
-        *out_instance = nullptr;
-        boost::json::value config;
-        try { // the support library's strict parser: duplicate members are refused
-            config = ccattest::support::parse_json(std::string_view(config_json, config_json_size));
-        } catch (const failure &e) {
-            throw failure(CCATTEST_E_CONFIG, std::string("config: ") + e.what());
-        }
-        if (!config.is_object()) {
-            throw failure(CCATTEST_E_CONFIG, "config is not a JSON object");
-        }
-        const auto &object = config.get_object();
-        const auto *key_hex = object.if_contains("key_hex");
+    /// The host validated the config against the schema; the checks here keep create safe for a
+    /// caller that did not.
+    static std::unique_ptr<ExamplePlugin> create(const boost::json::object &config,
+                                                 const support::Host &host) {
+        auto plugin = std::make_unique<ExamplePlugin>(host);
+        const auto *key_hex = config.if_contains("key_hex");
         if (key_hex == nullptr || !key_hex->is_string()) {
             throw failure(CCATTEST_E_CONFIG, "config lacks key_hex");
         }
-        auto instance = std::make_unique<Instance>();
-        const std::string hex(key_hex->get_string());
-        instance->key.resize(hex.size() / 2);
-        size_t length = 0;
-        if (hex.size() < 32 || hex.size() % 2 != 0 ||
-            OPENSSL_hexstr2buf_ex(instance->key.data(), instance->key.size(), &length, hex.c_str(),
-                                  '\0') != 1) {
+        try {
+            plugin->key_ = support::from_hex(key_hex->get_string(), "key_hex");
+        } catch (const failure &) {
+            plugin->key_.clear();
+        }
+        if (plugin->key_.size() < 16) {
             throw failure(CCATTEST_E_CONFIG, "key_hex must be at least 16 bytes of hex");
         }
-        if (const auto *key_id = object.if_contains("key_id");
+        if (const auto *key_id = config.if_contains("key_id");
             key_id != nullptr && key_id->is_string()) {
-            instance->key_id = std::string(key_id->get_string());
+            plugin->key_id_ = std::string(key_id->get_string());
         }
-        if (const auto *age = object.if_contains("max_age_seconds");
+        if (const auto *age = config.if_contains("max_age_seconds");
             age != nullptr && age->is_int64()) {
-            instance->max_age_seconds = age->get_int64();
+            plugin->max_age_seconds_ = age->get_int64();
         }
-        *out_instance = reinterpret_cast<ccattest_instance *>(instance.release());
-        return CCATTEST_OK;
-    });
-}
+        return plugin;
+    }
 
-void example_destroy(ccattest_instance *instance) {
-    delete reinterpret_cast<Instance *>(instance);
-}
+    explicit ExamplePlugin(support::Host host) : host_(host) {}
+    ExamplePlugin(const ExamplePlugin &) = delete;
+    ExamplePlugin &operator=(const ExamplePlugin &) = delete;
+    ~ExamplePlugin() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
-ccattest_status example_generate(ccattest_instance *handle, const ccattest_generate_args *args,
-                                 ccattest_buffer *out_token, char *error_message,
-                                 size_t error_message_size) {
-    return ccattest::sdk::guard(error_message, error_message_size, [&] {
-        ccattest::sdk::check_generate_args(handle, args, out_token);
-        const auto &instance = *reinterpret_cast<const Instance *>(handle);
-        std::array<uint8_t, token_size> token{};
-        std::memcpy(token.data(), magic.data(), magic.size());
-        put_le(token.data() + 4, token_version, 2);
-        put_le(token.data() + 8, static_cast<uint64_t>(host->now(host->host_context)), 8);
-        std::memcpy(token.data() + 16, args->report_data, CCATTEST_REPORT_DATA_SIZE);
-        const auto mac = hmac(instance, token.data(), signed_size);
-        std::memcpy(token.data() + signed_size, mac.data(), mac.size());
-        ccattest::sdk::give_to_host(*host, token.data(), token.size(), *out_token);
-        return CCATTEST_OK;
-    });
-}
+    [[nodiscard]] Token generate(support::ReportData report_data) const {
+        Token token{};
+        std::copy(magic.begin(), magic.end(), token.begin());
+        token[4] = static_cast<uint8_t>(token_version); // version, little-endian; flags stay 0
+        support::put_u64_le(token.data() + 8, static_cast<uint64_t>(host_.now()));
+        std::copy(report_data.begin(), report_data.end(), token.begin() + report_data_offset);
+        const auto mac = hmac(std::span(token.data(), signed_size));
+        std::copy(mac.begin(), mac.end(), token.begin() + signed_size);
+        return token;
+    }
 
-ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_args *args,
-                               ccattest_buffer *out_claims, char *error_message,
-                               size_t error_message_size) {
-    return ccattest::sdk::guard(error_message, error_message_size, [&] {
-        ccattest::sdk::check_verify_args(handle, args, out_claims);
-        const auto &instance = *reinterpret_cast<const Instance *>(handle);
-        const uint8_t *token = args->token;
-        if (args->token_size != token_size) {
-            throw failure(CCATTEST_E_MALFORMED, "token is " + std::to_string(args->token_size) +
+    [[nodiscard]] boost::json::object verify(const support::VerifyRequest &request) const {
+        const auto token = request.token;
+        if (token.size() != token_size) {
+            throw failure(CCATTEST_E_MALFORMED, "token is " + std::to_string(token.size()) +
                                                     " bytes, expected " +
                                                     std::to_string(token_size));
         }
-        if (std::memcmp(token, magic.data(), magic.size()) != 0) {
+        const support::ByteReader fields(token);
+        if (!std::equal(magic.begin(), magic.end(), token.begin())) {
             throw failure(CCATTEST_E_MALFORMED, "token does not start with the magic \"CCXH\"");
         }
-        if (get_le(token + 4, 2) != token_version) {
+        if (const uint16_t version = fields.u16(4, "version"); version != token_version) {
             throw failure(CCATTEST_E_MALFORMED,
-                          "token version " + std::to_string(get_le(token + 4, 2)) + " is not 1");
+                          "token version " + std::to_string(version) + " is not 1");
         }
-        if (get_le(token + 6, 2) != 0) {
+        if (fields.u16(6, "flags") != 0) {
             throw failure(CCATTEST_E_MALFORMED, "token flags are not zero");
         }
-        const auto mac = hmac(instance, token, signed_size);
-        if (CRYPTO_memcmp(mac.data(), token + signed_size, mac.size()) != 0) {
+        const auto mac = hmac(token.first(signed_size));
+        if (CRYPTO_memcmp(mac.data(), token.data() + signed_size, mac.size()) != 0) {
             throw failure(CCATTEST_E_VERIFICATION_FAILED,
                           "HMAC does not match: wrong key or tampered token");
         }
-        const auto issued_at = static_cast<int64_t>(get_le(token + 8, 8));
-        if (issued_at > args->verification_time) {
-            throw failure(CCATTEST_E_EXPIRED, "token issued at " + std::to_string(issued_at) +
-                                                  " is not yet valid at " +
-                                                  std::to_string(args->verification_time));
-        }
-        // The age as unsigned: issued_at <= verification_time here, so the difference is exact,
-        // but it overflows int64_t for a token issued in the far past (issued_at near INT64_MIN).
-        const uint64_t age =
-            static_cast<uint64_t>(args->verification_time) - static_cast<uint64_t>(issued_at);
-        if (instance.max_age_seconds < 0 || age > static_cast<uint64_t>(instance.max_age_seconds)) {
-            throw failure(CCATTEST_E_EXPIRED,
-                          "token issued at " + std::to_string(issued_at) + " is older than " +
-                              std::to_string(instance.max_age_seconds) + " s at " +
-                              std::to_string(args->verification_time));
-        }
-        if (args->expected_report_data != nullptr &&
-            CRYPTO_memcmp(args->expected_report_data, token + 16, CCATTEST_REPORT_DATA_SIZE) != 0) {
+        const auto issued_at = static_cast<int64_t>(fields.u64(8, "issued_at"));
+        check_age(issued_at, request.verification_time);
+        const auto report_data = token.subspan(report_data_offset, CCATTEST_REPORT_DATA_SIZE);
+        if (!request.expected_report_data.empty() &&
+            CRYPTO_memcmp(request.expected_report_data.data(), report_data.data(),
+                          CCATTEST_REPORT_DATA_SIZE) != 0) {
             throw failure(CCATTEST_E_BINDING_MISMATCH,
                           "report data in the token differs from the expected report data");
         }
@@ -242,43 +163,48 @@ ccattest_status example_verify(ccattest_instance *handle, const ccattest_verify_
         claims["software_only"] = true;
         claims["token_version"] = token_version;
         claims["issued_at"] = issued_at;
-        claims["report_data"] = to_hex(token + 16, CCATTEST_REPORT_DATA_SIZE);
-        claims["key_id"] = instance.key_id;
-        const auto digest = sha256(token, signed_size);
-        claims["evidence_digest"] = to_hex(digest.data(), digest.size());
-        const std::string text = boost::json::serialize(claims);
-        ccattest::sdk::give_to_host(*host, text.data(), text.size(), *out_claims);
-        return CCATTEST_OK;
-    });
-}
+        claims["report_data"] = support::to_hex(report_data);
+        claims["key_id"] = key_id_;
+        claims["evidence_digest"] = support::to_hex(support::sha256(token.first(signed_size)));
+        return claims;
+    }
 
-const ccattest_plugin_api plugin_table = {
-    sizeof(ccattest_plugin_api),
-    CCATTEST_ABI_MAJOR,
-    CCATTEST_ABI_MINOR,
-    "ccattest example HMAC authorizer (software only)",
-    "ccattest project",
-    CCATTEST_EXAMPLE_VERSION,
-    "x-example",
-    "ccattest-example-hmac-v1",
-    "none (software only, no hardware evidence)",
-    "Template plugin: HMAC-SHA-256 tokens under a configured key. No hardware root of trust.",
-    CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY | CCATTEST_CAP_BINDS_REPORT_DATA |
-        CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY,
-    config_schema,
-    example_create,
-    example_destroy,
-    example_generate,
-    example_verify,
-    nullptr, // inspect: the token has nothing worth describing beyond the verified claims
-    nullptr, // inspect2
+private:
+    [[nodiscard]] std::array<uint8_t, 32> hmac(std::span<const uint8_t> data) const {
+        std::array<uint8_t, 32> mac{};
+        size_t length = 0;
+        if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key_.data(), key_.size(),
+                      data.data(), data.size(), mac.data(), mac.size(), &length) == nullptr ||
+            length != mac.size()) {
+            throw failure(CCATTEST_E_INTERNAL, "HMAC-SHA-256 computation failed in OpenSSL");
+        }
+        return mac;
+    }
+
+    void check_age(int64_t issued_at, int64_t verification_time) const {
+        if (issued_at > verification_time) {
+            throw failure(CCATTEST_E_EXPIRED, "token issued at " + std::to_string(issued_at) +
+                                                  " is not yet valid at " +
+                                                  std::to_string(verification_time));
+        }
+        // The age as unsigned: issued_at <= verification_time here, so the difference is exact,
+        // but it overflows int64_t for a token issued in the far past (issued_at near INT64_MIN).
+        const uint64_t age =
+            static_cast<uint64_t>(verification_time) - static_cast<uint64_t>(issued_at);
+        if (max_age_seconds_ < 0 || age > static_cast<uint64_t>(max_age_seconds_)) {
+            throw failure(CCATTEST_E_EXPIRED, "token issued at " + std::to_string(issued_at) +
+                                                  " is older than " +
+                                                  std::to_string(max_age_seconds_) + " s at " +
+                                                  std::to_string(verification_time));
+        }
+    }
+
+    support::Host host_;
+    support::Bytes key_;
+    std::string key_id_;
+    int64_t max_age_seconds_ = 3600;
 };
 
 } // namespace
 
-extern "C" CCATTEST_EXPORT ccattest_status
-ccattest_authorizer_entry(const ccattest_host_api *host_api, const ccattest_plugin_api **out_api,
-                          char *error_message, size_t error_message_size) {
-    return ccattest::sdk::answer_entry(host_api, plugin_table, host, out_api, error_message,
-                                       error_message_size);
-}
+CCATTEST_DEFINE_PLUGIN(ExamplePlugin)

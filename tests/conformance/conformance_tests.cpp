@@ -8,6 +8,7 @@
 #include "support/scratch_dir.hpp"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -51,6 +52,95 @@ BOOST_AUTO_TEST_CASE(zoo_plugins_fail_exactly_their_checks) {
     BOOST_TEST(failing("serialize") == Ids{}, boost::test_tools::per_element());
     BOOST_TEST(failing("no_evidence_digest") == (Ids{"CC-CLAIMS-1"}),
                boost::test_tools::per_element());
+    // ABI 1.1: inspect2 that agrees with inspect passes; one that disagrees, a 1.0 table with a
+    // 1.1 slot set, and a 1.1 table with the 1.0 layout fail exactly their check.
+    BOOST_TEST(failing("inspect") == Ids{}, boost::test_tools::per_element());
+    BOOST_TEST(failing("inspect2_differs") == (Ids{"CC-ABI11-3"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(failing("inspect_declares_1_0") == (Ids{"CC-ABI-5"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(failing("short_1_1") == (Ids{"CC-ABI-3"}), boost::test_tools::per_element());
+    BOOST_TEST(failing("fetch_ignores_size") == (Ids{"CC-ABI11-1"}),
+               boost::test_tools::per_element());
+}
+
+namespace {
+
+// Every result of one run, by id.
+std::map<std::string, ccattest::conformance::CheckResult>
+results_of(const std::string &plugin, const std::string &config = "{}") {
+    ccattest::conformance::Options options;
+    options.plugin = plugin;
+    options.config_json = config;
+    std::map<std::string, ccattest::conformance::CheckResult> out;
+    for (auto &result : ccattest::conformance::run_all(options)) {
+        out[result.id] = result;
+    }
+    return out;
+}
+
+std::string zoo_plugin(const std::string &variant) {
+    return std::string(ZOO_DIR) + "/libzoo_" + variant + ".so";
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(abi_1_1_checks_report_what_they_saw) {
+    auto results = results_of(zoo_plugin("inspect"));
+    BOOST_TEST(results["CC-ABI11-1"].detail ==
+               "with a 1.0 host: create ok, generate ok, verify ok, inspect ok");
+    BOOST_TEST(results["CC-ABI11-2"].detail ==
+               "0 fetch call(s): create ok, generate ok, verify ok, inspect ok, inspect2 ok");
+    BOOST_TEST(results["CC-ABI11-3"].detail == "inspect2 and inspect agree");
+    BOOST_TEST((results["CC-ABI11-3"].outcome == Outcome::pass));
+
+    results = results_of(zoo_plugin("inspect2_differs"));
+    BOOST_TEST(results["CC-ABI11-3"].detail ==
+               "inspect and inspect2 describe a valid token differently");
+    results = results_of(zoo_plugin("inspect_declares_1_0"));
+    BOOST_TEST(results["CC-ABI-5"].detail == "byte 120 beyond the ABI 1.0 table is not zero");
+    BOOST_TEST((results["CC-ABI11-3"].outcome == Outcome::skip));
+    BOOST_TEST(results["CC-ABI11-3"].detail ==
+               "the plugin declares ABI 1.0: inspect2 is not part of it");
+    results = results_of(zoo_plugin("short_1_1"));
+    BOOST_TEST(results["CC-ABI-3"].detail ==
+               "struct_size 120 is smaller than the 128 bytes ABI 1.1 requires");
+    results = results_of(zoo_plugin("fetch_ignores_size"));
+    BOOST_TEST(results["CC-ABI11-1"].detail ==
+               "with a 1.0 host: called the network service although the host table's "
+               "struct_size (56) does not cover it");
+    BOOST_TEST(results["CC-ABI11-2"].detail ==
+               "1 fetch call(s): create ok, generate ok, verify ok");
+    results = results_of(zoo_plugin("good"));
+    BOOST_TEST(results["CC-ABI11-3"].detail == "the plugin does not implement inspect2");
+}
+
+BOOST_AUTO_TEST_CASE(a_1_0_binary_passes_the_suite) {
+    // The plugin built from the frozen 1.0 header (tests/abi/compat/plugin_1_0.c).
+    const auto results = results_of(COMPAT_PLUGIN_1_0);
+    for (const auto &[id, result] : results) {
+        BOOST_TEST((result.outcome != Outcome::fail), id << ": " << result.detail);
+    }
+    BOOST_TEST(results.at("CC-ABI11-1").detail ==
+               "with a 1.0 host: create ok, generate ok, verify ok, inspect ok");
+    BOOST_TEST(results.at("CC-ABI11-3").detail ==
+               "the plugin declares ABI 1.0: inspect2 is not part of it");
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_that_fetches_fails_cleanly_with_a_failing_service) {
+    // The fetch fixture (tests/abi/compat/plugin_fetch.c) with a collateral URL: offline with a
+    // 1.0 host and the suite's own host (no service), a clear error with the failing service.
+    const std::string url = "http://127.0.0.1:9/collateral";
+    const auto results = results_of(COMPAT_PLUGIN_FETCH, R"({"collateral_url":")" + url + "\"}");
+    for (const auto &[id, result] : results) {
+        BOOST_TEST((result.outcome != Outcome::fail), id << ": " << result.detail);
+    }
+    BOOST_TEST(results.at("CC-ABI11-1").detail ==
+               "with a 1.0 host: create ok, generate ok, verify ok");
+    BOOST_TEST(
+        results.at("CC-ABI11-2").detail ==
+        "1 fetch call(s): create ok, generate ok, verify gave io (8): compat fetch: fetching " +
+            url + " failed (io): conformance host: every fetch fails (io)");
 }
 
 BOOST_AUTO_TEST_CASE(runner_reports_and_exit_status) {

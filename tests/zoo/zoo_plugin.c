@@ -57,6 +57,25 @@ static ccattest_status zoo_create(const char *config_json, size_t config_json_si
         zoo_error(error_message, error_message_size, "out of memory");
         return CCATTEST_E_NO_MEMORY;
     }
+#if defined(ZOO_FETCH_IGNORES_SIZE)
+    /* Broken on purpose: reads the fetch slot without checking that struct_size covers it (R3). */
+    if (zoo_host->fetch != NULL) {
+        ccattest_fetch_request request;
+        ccattest_fetch_response response;
+        char reason[128];
+        memset(&request, 0, sizeof request);
+        memset(&response, 0, sizeof response);
+        request.struct_size = sizeof request;
+        request.method = CCATTEST_FETCH_GET;
+        request.url = "http://127.0.0.1:9/zoo-collateral";
+        response.struct_size = sizeof response;
+        if (zoo_host->fetch(zoo_host->host_context, &request, &response, reason, sizeof reason) ==
+            CCATTEST_OK) {
+            zoo_host->free(zoo_host->host_context, response.body.data);
+            zoo_host->free(zoo_host->host_context, response.headers.data);
+        }
+    }
+#endif
     zoo_host->log(zoo_host->host_context, CCATTEST_LOG_INFO, "zoo instance created");
     return CCATTEST_OK;
 #endif
@@ -164,6 +183,68 @@ zoo_verify(ccattest_instance *instance, const ccattest_verify_args *args,
     return CCATTEST_OK;
 }
 
+#if defined(ZOO_INSPECT)
+/* inspect and inspect2 describe a token the same way (unless ZOO_INSPECT2_DIFFERS) and log which
+ * slot the host called, so tests can see the route the host took. */
+static ccattest_status zoo_describe(ccattest_instance *instance, const uint8_t *token,
+                                    size_t token_size, int via_inspect2,
+                                    ccattest_buffer *out_description, char *error_message,
+                                    size_t error_message_size) {
+    char text[64];
+    int length;
+    uint8_t *copy;
+    if (instance == NULL || token == NULL || token_size == 0 || out_description == NULL) {
+        zoo_error(error_message, error_message_size, "missing argument");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    if (token_size != CCATTEST_REPORT_DATA_SIZE) {
+        zoo_error(error_message, error_message_size, "zoo token must be 64 bytes");
+        return CCATTEST_E_MALFORMED;
+    }
+    zoo_host->log(zoo_host->host_context, CCATTEST_LOG_INFO,
+                  via_inspect2 ? "zoo inspect through inspect2" : "zoo inspect through inspect");
+#if defined(ZOO_INSPECT2_DIFFERS)
+    length = snprintf(text, sizeof text, "{\"token_size\":%u,\"first_byte\":%u}",
+                      (unsigned)token_size, via_inspect2 ? 0u : (unsigned)token[0]);
+#else
+    length = snprintf(text, sizeof text, "{\"token_size\":%u,\"first_byte\":%u}",
+                      (unsigned)token_size, (unsigned)token[0]);
+#endif
+    copy = (uint8_t *)zoo_host->alloc(zoo_host->host_context, (size_t)length);
+    if (copy == NULL) {
+        zoo_error(error_message, error_message_size, "host allocation failed");
+        return CCATTEST_E_NO_MEMORY;
+    }
+    memcpy(copy, text, (size_t)length);
+    out_description->data = copy;
+    out_description->size = (size_t)length;
+    return CCATTEST_OK;
+}
+
+static ccattest_status zoo_inspect(ccattest_instance *instance, const uint8_t *token,
+                                   size_t token_size, ccattest_buffer *out_description,
+                                   char *error_message, size_t error_message_size) {
+    return zoo_describe(instance, token, token_size, 0, out_description, error_message,
+                        error_message_size);
+}
+
+static ccattest_status zoo_inspect2(ccattest_instance *instance, const ccattest_inspect_args *args,
+                                    ccattest_buffer *out_description, char *error_message,
+                                    size_t error_message_size) {
+    if (args == NULL || args->struct_size < CCATTEST_INSPECT_ARGS_SIZE_1_1) {
+        zoo_error(error_message, error_message_size, "missing argument");
+        return CCATTEST_E_INVALID_ARGUMENT;
+    }
+    return zoo_describe(instance, args->token, args->token_size, 1, out_description, error_message,
+                        error_message_size);
+}
+#define ZOO_INSPECT_SLOT zoo_inspect
+#define ZOO_INSPECT2_SLOT zoo_inspect2
+#else
+#define ZOO_INSPECT_SLOT NULL
+#define ZOO_INSPECT2_SLOT NULL
+#endif
+
 /* A table as a newer minor might lay it out: the 1.0 table followed by fields this host doesn't
  * know. */
 typedef struct zoo_extended_api {
@@ -180,6 +261,8 @@ typedef struct zoo_extended_api {
 
 #if defined(ZOO_NEWER_MINOR)
 #define ZOO_MINOR (CCATTEST_ABI_MINOR + 1)
+#elif defined(ZOO_DECLARES_1_0)
+#define ZOO_MINOR 0 /* declares 1.0 while its table still carries the 1.1 inspect2 slot */
 #else
 #define ZOO_MINOR CCATTEST_ABI_MINOR
 #endif
@@ -188,6 +271,8 @@ typedef struct zoo_extended_api {
 #define ZOO_STRUCT_SIZE sizeof(zoo_extended_api)
 #elif defined(ZOO_SMALL_STRUCT)
 #define ZOO_STRUCT_SIZE offsetof(ccattest_plugin_api, generate)
+#elif defined(ZOO_SHORT_1_1)
+#define ZOO_STRUCT_SIZE CCATTEST_PLUGIN_API_SIZE_1_0 /* declares 1.1 with the 1.0 layout */
 #else
 #define ZOO_STRUCT_SIZE sizeof(ccattest_plugin_api)
 #endif
@@ -211,7 +296,7 @@ static const zoo_extended_api zoo_table = {
         CCATTEST_CAP_GENERATE | CCATTEST_CAP_VERIFY | CCATTEST_CAP_BINDS_REPORT_DATA |
             CCATTEST_CAP_OFFLINE_VERIFY | CCATTEST_CAP_SOFTWARE_ONLY | ZOO_EXTRA_CAPABILITIES,
         "{\"type\": \"object\", \"additionalProperties\": false}", zoo_create, zoo_destroy,
-        zoo_generate, ZOO_VERIFY, NULL, NULL, /* inspect2 (1.1) */
+        zoo_generate, ZOO_VERIFY, ZOO_INSPECT_SLOT, ZOO_INSPECT2_SLOT, /* inspect2 (1.1) */
     },
     NULL,
     {0, 0, 0, 0, 0, 0},

@@ -480,3 +480,123 @@ BOOST_AUTO_TEST_CASE(the_checked_bytes_are_the_loaded_bytes) {
             ccattest::PluginLibrary::open({"swapped", path, std::nullopt})->api().namespace_id) ==
         "x-zoo-large");
 }
+
+// ---- ABI 1.1: inspect2, and what the host reads of a table at each negotiated minor
+
+namespace {
+
+struct Inspected {
+    ccattest::OperationResult result;
+    std::string log; ///< every log line written meanwhile, the plugin's included
+};
+
+// Inspects `token` through a registry holding only `variant`, capturing the log.
+Inspected inspect_logged(const std::string &variant, const std::string &namespace_id,
+                         std::span<const uint8_t> token) {
+    std::ostringstream captured;
+    ccattest::logging::configure(ccattest::LogLevel::info, ccattest::LogFormat::text, captured);
+    Inspected out;
+    {
+        const Registry registry(site_with({entry(variant, zoo(variant))}));
+        const auto authorizer = registry.find(namespace_id);
+        BOOST_REQUIRE(authorizer);
+        out.result = authorizer->inspect(token);
+    }
+    ccattest::logging::configure(ccattest::LogLevel::warning, ccattest::LogFormat::text, std::clog);
+    out.log = captured.str();
+    return out;
+}
+
+std::string text_of(const ccattest::OperationResult &result) {
+    return {result.output.begin(), result.output.end()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(inspect2_is_called_when_1_1_is_negotiated) {
+    {
+        // (Scoped: the library is loaded afresh below, under the label the log lines carry.)
+        const auto record = load_one(zoo("inspect"));
+        BOOST_REQUIRE((record.state == PluginRecord::State::loaded));
+        BOOST_TEST(record.authorizer->library().negotiated_minor() == 1);
+        BOOST_TEST(record.authorizer->library().api().inspect2 != nullptr);
+    }
+    std::array<uint8_t, 64> token{};
+    token[0] = 7;
+    const auto inspected = inspect_logged("inspect", "x-zoo-inspect", token);
+    BOOST_TEST(inspected.result.ok());
+    BOOST_TEST(text_of(inspected.result) == R"({"token_size":64,"first_byte":7})");
+    BOOST_TEST(inspected.log.find("[plugin:inspect] zoo inspect through inspect2\n") !=
+               std::string::npos);
+    BOOST_TEST(inspected.log.find("zoo inspect through inspect\n") == std::string::npos);
+
+    // The plugin's refusal reaches the caller through inspect2 as well.
+    const std::array<uint8_t, 3> short_token{1, 2, 3};
+    const auto refused = inspect_logged("inspect", "x-zoo-inspect", short_token);
+    BOOST_TEST(refused.result.status == CCATTEST_E_MALFORMED);
+    BOOST_TEST(refused.result.message == "zoo token must be 64 bytes");
+    BOOST_TEST(refused.result.output.empty());
+    // An empty token never reaches the plugin.
+    const auto empty = inspect_logged("inspect", "x-zoo-inspect", {});
+    BOOST_TEST(empty.result.status == CCATTEST_E_INVALID_ARGUMENT);
+    BOOST_TEST(empty.result.message == "empty token");
+    BOOST_TEST(empty.log.find("zoo inspect through") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_table_declaring_1_0_is_read_as_1_0_even_when_longer) {
+    // The table is 1.1-sized and its inspect2 slot is set, but it declares minor 0: the host
+    // negotiates 1.0, sees inspect2 as NULL and calls inspect.
+    {
+        const auto record = load_one(zoo("inspect_declares_1_0"));
+        BOOST_REQUIRE((record.state == PluginRecord::State::loaded));
+        const auto &library = record.authorizer->library();
+        BOOST_TEST(library.negotiated_minor() == 0);
+        BOOST_TEST(library.api().abi_minor == 0);
+        BOOST_TEST(library.api().inspect != nullptr);
+        BOOST_TEST(library.api().inspect2 == nullptr);
+    }
+    std::array<uint8_t, 64> token{};
+    token[0] = 9;
+    const auto inspected = inspect_logged("inspect_declares_1_0", "x-zoo-inspect-10", token);
+    BOOST_TEST(inspected.result.ok());
+    BOOST_TEST(text_of(inspected.result) == R"({"token_size":64,"first_byte":9})");
+    BOOST_TEST(inspected.log.find("[plugin:inspect_declares_1_0] zoo inspect through inspect\n") !=
+               std::string::npos);
+    BOOST_TEST(inspected.log.find("through inspect2") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_table_declaring_1_1_with_the_1_0_layout_is_refused) {
+    BOOST_TEST(refusal("short_1_1") == "refusing " + zoo("short_1_1").string() +
+                                           ": table struct_size 120 is smaller than the 128 "
+                                           "bytes ABI 1.1 requires");
+    core_still_works();
+}
+
+BOOST_AUTO_TEST_CASE(a_plugin_without_inspect_slots_says_so) {
+    const std::array<uint8_t, 64> token{};
+    const auto inspected = inspect_logged("good", "x-zoo", token);
+    BOOST_TEST(inspected.result.status == CCATTEST_E_UNSUPPORTED);
+    BOOST_TEST(inspected.result.message == "plugin offers no inspect");
+}
+
+BOOST_AUTO_TEST_CASE(namespace_and_version_forms) {
+    for (const char *good : {"x-snp", "x-nv-gpu", "x-a1-b2-c3", "x-0"}) {
+        BOOST_TEST(ccattest::is_valid_namespace(good), good);
+    }
+    for (const char *bad : {"", "x-", "x--snp", "x-snp-", "-x-snp", "X-snp", "x-Snp", "y-snp",
+                            "x_snp", "x-sn p", "snp"}) {
+        BOOST_TEST(!ccattest::is_valid_namespace(bad), bad);
+    }
+    BOOST_TEST(ccattest::is_valid_namespace("x-" + std::string(62, 'a')));
+    BOOST_TEST(!ccattest::is_valid_namespace("x-" + std::string(63, 'a')));
+
+    for (const char *good : {"0.0.1", "1.2.3", "10.20.30", "1.0.0-rc.1", "1.0.0-alpha-2",
+                             "1.0.0+build.5", "1.0.0-rc.1+sha.abc", "1.0.0-0A.-"}) {
+        BOOST_TEST(ccattest::is_semantic_version(good), good);
+    }
+    for (const char *bad :
+         {"", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-", "1.2.3+", "1.2.3-rc_1",
+          "1.2.3+a+b", "v1.2.3", "1.2.3 ", "1..3", "1.2.3-ä"}) {
+        BOOST_TEST(!ccattest::is_semantic_version(bad), bad);
+    }
+}

@@ -96,7 +96,8 @@ const ProductRoots &simulated_roots(const fs::path &state_dir, Product product) 
     if (slot) {
         return *slot;
     }
-    const SimulatorState state(state_dir / "snp");
+    // Stored as <name>_{ark,ask,asvk}.pem: where a verifier reads them (trust.hpp).
+    const SimulatorState state(state_dir / simulator_subfolder);
     const std::string name(product_name(product));
     const std::string title(product_title(product));
     std::optional<ProductRoots> roots;
@@ -150,7 +151,7 @@ SimulatedReport simulate_report(const SimulatorConfig &config,
         throw failure(CCATTEST_E_CONFIG, "the simulator signs with a VCEK or a VLEK");
     }
     const ProductRoots &roots = simulated_roots(config.state_dir, config.product);
-    const SimulatorState state(config.state_dir / "snp");
+    const SimulatorState state(config.state_dir / simulator_subfolder);
     Bytes chip_id;
     std::optional<Certificate> leaf;
     support::PkeyPtr key;

@@ -1,19 +1,16 @@
 #include "sources.hpp"
 
 #include <ccattest/support/files.hpp>
+#include <ccattest/support/tsm.hpp>
 
 #include <linux/sev-guest.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <iterator>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -27,103 +24,35 @@ namespace {
 constexpr int max_attempts = 3;
 constexpr size_t max_blob = size_t{64} << 10U;
 
-// ---- configfs-tsm -------------------------------------------------------------------------------
-
-Bytes read_attribute(const fs::path &file) {
-    try {
-        return support::read_file(file, max_blob);
-    } catch (const failure &e) {
-        throw failure(CCATTEST_E_IO, std::string("configfs-tsm: ") + e.what());
-    }
-}
-
-std::string read_text(const fs::path &file) {
-    const Bytes data = read_attribute(file);
-    std::string text(data.begin(), data.end());
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.pop_back();
-    }
-    return text;
-}
-
-void write_attribute(const fs::path &file, std::span<const uint8_t> data) {
-    const int descriptor = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (descriptor < 0) {
-        throw failure(CCATTEST_E_IO,
-                      "configfs-tsm: cannot open " + file.string() + ": " + std::strerror(errno));
-    }
-    const ssize_t written = ::write(descriptor, data.data(), data.size());
-    const int saved = errno;
-    ::close(descriptor);
-    if (written != static_cast<ssize_t>(data.size())) {
-        throw failure(CCATTEST_E_IO, "configfs-tsm: writing " + file.string() +
-                                         " failed: " + std::strerror(saved));
-    }
-}
-
-// A report entry, removed again when done (configfs entries are per-request scratch objects).
-class ReportEntry {
-public:
-    explicit ReportEntry(const fs::path &root) {
-        static std::atomic<unsigned> counter{0};
-        path_ = root / ("ccattest-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        if (::mkdir(path_.c_str(), 0700) != 0) {
-            throw failure(CCATTEST_E_IO, "configfs-tsm: cannot create " + path_.string() + ": " +
-                                             std::strerror(errno));
-        }
-    }
-    ~ReportEntry() {
-        // configfs removes the attributes with the folder; a fake folder needs them removed first.
-        std::error_code ignored;
-        if (::rmdir(path_.c_str()) != 0) {
-            fs::remove_all(path_, ignored);
-        }
-    }
-    ReportEntry(const ReportEntry &) = delete;
-    ReportEntry &operator=(const ReportEntry &) = delete;
-    [[nodiscard]] const fs::path &path() const noexcept { return path_; }
-
-private:
-    fs::path path_;
-};
+// ---- configfs-tsm (support/tsm.hpp) ------------------------------------------------------------
 
 Evidence from_configfs(const SourceConfig &config, std::span<const uint8_t, 64> report_data,
                        const SourceSeams &seams) {
-    const ReportEntry entry(config.configfs_path);
-    if (seams.after_configfs_mkdir) {
-        seams.after_configfs_mkdir(entry.path());
-    }
-    const std::string provider = read_text(entry.path() / "provider");
-    if (provider != "sev_guest") {
-        throw failure(CCATTEST_E_NO_DEVICE, "configfs-tsm: provider is \"" + provider +
-                                                "\", not sev_guest (this is not an SEV-SNP guest)");
-    }
-    const std::string level = std::to_string(config.vmpl);
-    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-        write_attribute(entry.path() / "privlevel",
-                        {reinterpret_cast<const uint8_t *>(level.data()), level.size()});
-        write_attribute(entry.path() / "inblob", report_data);
-        const std::string before = read_text(entry.path() / "generation");
-        Evidence evidence;
-        evidence.report = read_attribute(entry.path() / "outblob");
-        const Bytes table = read_attribute(entry.path() / "auxblob");
-        const std::string after = read_text(entry.path() / "generation");
-        // A concurrent writer changes the generation, or leaves its own report data behind.
-        if (before != after || evidence.report.size() != report_size ||
-            !std::equal(report_data.begin(), report_data.end(), evidence.report.begin() + 0x50)) {
-            if (evidence.report.size() != report_size && before == after) {
-                throw failure(CCATTEST_E_IO, "configfs-tsm: outblob is " +
-                                                 std::to_string(evidence.report.size()) +
-                                                 " bytes, expected a " +
-                                                 std::to_string(report_size) + "-byte report");
-            }
-            continue;
+    support::tsm::Request request;
+    request.report_path = config.configfs_path;
+    request.expected_provider = "sev_guest";
+    request.expected_machine = "an SEV-SNP guest";
+    request.inblob = report_data;
+    request.privlevel = config.vmpl;
+    request.max_blob_size = max_blob;
+    request.max_attempts = max_attempts;
+    request.after_mkdir = seams.after_configfs_mkdir;
+    request.judge = [&](std::span<const uint8_t> outblob) {
+        if (outblob.size() != report_size) {
+            throw failure(CCATTEST_E_IO,
+                          "configfs-tsm: outblob is " + std::to_string(outblob.size()) +
+                              " bytes, expected a " + std::to_string(report_size) + "-byte report");
         }
-        read_certificate_table(table, evidence);
-        return evidence;
-    }
-    throw failure(CCATTEST_E_IO, "configfs-tsm: another writer changed the report entry during " +
-                                     std::to_string(max_attempts) + " attempts");
+        // Another writer's request leaves its own report data behind.
+        return std::equal(report_data.begin(), report_data.end(), outblob.begin() + 0x50)
+                   ? support::tsm::Outblob::ours
+                   : support::tsm::Outblob::not_ours;
+    };
+    support::tsm::Report report = support::tsm::get_report(request);
+    Evidence evidence;
+    evidence.report = std::move(report.outblob);
+    read_certificate_table(report.auxblob, evidence);
+    return evidence;
 }
 
 // ---- /dev/sev-guest -----------------------------------------------------------------------------
@@ -232,10 +161,6 @@ Evidence generate_evidence(const SourceConfig &config, std::span<const uint8_t, 
                            const SourceSeams &seams) {
     std::error_code ec;
     if (config.source == "configfs-tsm") {
-        if (!fs::is_directory(config.configfs_path, ec)) {
-            throw failure(CCATTEST_E_NO_DEVICE,
-                          "configfs-tsm: " + config.configfs_path.string() + " does not exist");
-        }
         return from_configfs(config, report_data, seams);
     }
     if (config.source == "sev-guest") {

@@ -2,6 +2,8 @@
 
 #include "embedded_amd_roots.hpp"
 
+#include <ccattest/support/files.hpp>
+
 #include <array>
 
 namespace ccattest::snp {
@@ -91,6 +93,29 @@ std::vector<const ProductRoots *> TrustStore::for_product(Product product) const
         }
     }
     return out;
+}
+
+std::filesystem::path simulated_root_file(const std::filesystem::path &state_dir, Product product,
+                                          std::string_view role) {
+    return state_dir / simulator_subfolder /
+           (std::string(product_name(product)) + "_" + std::string(role) + ".pem");
+}
+
+std::optional<ProductRoots> read_simulated_roots(const std::filesystem::path &state_dir,
+                                                 Product product) {
+    constexpr size_t max_root_file = size_t{64} << 10U;
+    std::vector<Certificate> certificates;
+    for (const char *role : {"ark", "ask", "asvk"}) {
+        const std::filesystem::path file = simulated_root_file(state_dir, product, role);
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec)) {
+            return std::nullopt; // the simulator has not made this product line's roots (yet)
+        }
+        certificates.push_back(Certificate::parse(support::read_file(file, max_root_file),
+                                                  "simulated root " + file.string()));
+    }
+    return ProductRoots{product, std::move(certificates[0]), std::move(certificates[1]),
+                        std::move(certificates[2]), true};
 }
 
 } // namespace ccattest::snp

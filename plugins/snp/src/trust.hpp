@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace ccattest::snp {
@@ -36,5 +37,19 @@ private:
     static TrustStore load_pinned(const std::optional<std::filesystem::path> &trust_dir);
     std::vector<ProductRoots> roots_;
 };
+
+/// The subfolder of a simulator state folder holding the SNP simulator's keys and certificates.
+inline constexpr std::string_view simulator_subfolder = "snp";
+
+/// Where the simulator keeps a root certificate (simulator.cpp stores it there):
+/// <state_dir>/snp/<product>_<role>.pem, role being ark, ask or asvk.
+std::filesystem::path simulated_root_file(const std::filesystem::path &state_dir, Product product,
+                                          std::string_view role);
+
+/// The simulator's roots for a product line, read as plain certificate files (the verifier never
+/// runs simulator code), marked simulated; nullopt while the simulator has not made all three.
+/// Throws sdk::failure naming the file when one is there but unreadable or not a certificate.
+std::optional<ProductRoots> read_simulated_roots(const std::filesystem::path &state_dir,
+                                                 Product product);
 
 } // namespace ccattest::snp

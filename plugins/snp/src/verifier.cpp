@@ -1,7 +1,5 @@
 #include "verifier.hpp"
 
-#include "simulator.hpp"
-
 #include <boost/json.hpp>
 
 #include <openssl/crypto.h>
@@ -99,21 +97,39 @@ bool is_signing_certificate(const Certificate &certificate) {
     return certificate.extension(oid_hw_id) || certificate.extension(oid_csp_id);
 }
 
-struct CollateralFile {
-    fs::path path;
-    Bytes data;
-};
-
-std::optional<CollateralFile> read_optional(const fs::path &stem) {
-    for (const char *extension : {".der", ".pem"}) {
-        fs::path file = stem;
-        file += extension;
-        std::error_code ec;
-        if (fs::is_regular_file(file, ec)) {
-            return CollateralFile{file, support::read_file(file, max_collateral_file)};
-        }
+// AMD's key distribution service: the VCEK of a chip at a TCB, and each product line's CRLs.
+std::string kds_base(const std::string &url, SigningKey kind, Product product) {
+    std::string base = url;
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
     }
-    return std::nullopt;
+    return base + (kind == SigningKey::vlek ? "/vlek/v1/" : "/vcek/v1/") +
+           std::string(product_title(product));
+}
+
+std::string spl_parameter(const char *name, uint8_t value) {
+    const std::string digits = std::to_string(value);
+    return std::string(name) + "=" + (digits.size() < 2 ? "0" : "") + digits;
+}
+
+std::string kds_vcek_url(const std::string &kds_url, Product product, const std::string &hwid,
+                         const Tcb &tcb) {
+    std::string url = kds_base(kds_url, SigningKey::vcek, product) + "/" + hwid + "?" +
+                      spl_parameter("blSPL", tcb.bootloader) + "&" +
+                      spl_parameter("teeSPL", tcb.tee) + "&" + spl_parameter("snpSPL", tcb.snp) +
+                      "&" + spl_parameter("ucodeSPL", tcb.microcode);
+    if (product == Product::turin) {
+        url += "&" + spl_parameter("fmcSPL", tcb.fmc.value_or(0));
+    }
+    return url;
+}
+
+std::vector<fs::path> der_or_pem(const fs::path &stem) {
+    fs::path der = stem;
+    der += ".der";
+    fs::path pem = stem;
+    pem += ".pem";
+    return {der, pem};
 }
 
 std::string describe(const Certificate &certificate) {
@@ -127,8 +143,12 @@ struct Verifier::ChainResult {
     int64_t valid_until;
 };
 
-Verifier::Verifier(VerifierConfig config)
-    : config_(std::move(config)), trust_(TrustStore::amd(config_.trust_dir)) {
+Verifier::Verifier(VerifierConfig config, support::Host host)
+    : config_(std::move(config)), trust_(TrustStore::amd(config_.trust_dir)), host_(host),
+      collateral_(host,
+                  config_.collateral_dir ? std::vector{*config_.collateral_dir}
+                                         : std::vector<fs::path>{},
+                  max_collateral_file) {
     if (config_.allow_simulated && !config_.simulator_state_dir) {
         throw failure(
             CCATTEST_E_CONFIG,
@@ -167,12 +187,29 @@ Verifier::Verifier(VerifierConfig config)
     }
 }
 
+std::vector<const ProductRoots *> Verifier::roots_for(Product product) const {
+    std::vector<const ProductRoots *> candidates = trust_.for_product(product);
+    if (!config_.allow_simulated) {
+        return candidates;
+    }
+    // The simulator's roots are data in its state folder, read once they are all there; the
+    // simulator may make them after this verifier was created (same process, first generate).
+    const std::lock_guard lock(simulated_mutex_);
+    auto &slot = simulated_roots_[product];
+    if (!slot) {
+        if (auto roots = read_simulated_roots(*config_.simulator_state_dir, product)) {
+            slot = std::make_unique<const ProductRoots>(std::move(*roots));
+        }
+    }
+    if (slot) {
+        candidates.push_back(slot.get());
+    }
+    return candidates;
+}
+
 bool Verifier::is_trusted_root(const Certificate &certificate) const {
     for (const Product product : {Product::milan, Product::genoa, Product::turin}) {
-        std::vector<const ProductRoots *> candidates = trust_.for_product(product);
-        if (config_.allow_simulated) {
-            candidates.push_back(&simulated_roots(*config_.simulator_state_dir, product));
-        }
+        const std::vector<const ProductRoots *> candidates = roots_for(product);
         for (const ProductRoots *roots : candidates) {
             for (const Certificate *root : {&roots->ark, &roots->ask, &roots->asvk}) {
                 if (root->sha256() == certificate.sha256()) {
@@ -260,8 +297,26 @@ Verifier::LeafPtr Verifier::leaf_of(std::span<const uint8_t> data, const std::st
     return leaf;
 }
 
+support::CollateralQuery Verifier::signing_query(const Report &report, Product product) const {
+    support::CollateralQuery query;
+    const fs::path base = product_name(product);
+    if (report.signing_key == SigningKey::vlek) {
+        query.what = "VLEK"; // AMD gives VLEKs to cloud providers only: never fetched
+        query.file_names = der_or_pem(base / "vlek");
+        return query;
+    }
+    const size_t id_size = product == Product::turin ? 8 : 64;
+    const std::string hwid = to_hex(std::span(report.chip_id.data(), id_size));
+    query.what = "VCEK";
+    query.file_names = der_or_pem(base / "vcek" / hwid / tcb_hex(report.reported_tcb));
+    query.url =
+        kds_vcek_url(config_.kds_url, product, hwid, decode_tcb(report.reported_tcb, product));
+    return query;
+}
+
 Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evidence,
-                                      std::optional<Product> product) const {
+                                      std::optional<Product> product,
+                                      support::CollateralLookup *miss) const {
     const bool want_vlek = report.signing_key == SigningKey::vlek;
     const auto &carried = want_vlek ? evidence.vlek : evidence.vcek;
     if (carried) {
@@ -289,96 +344,113 @@ Verifier::LeafPtr Verifier::find_leaf(const Report &report, const Evidence &evid
     if (extra_leaves_.size() == 1) {
         return extra_leaves_.front();
     }
-    if (config_.collateral_dir && product) {
-        const fs::path base = *config_.collateral_dir / product_name(*product);
-        std::optional<CollateralFile> data;
-        if (want_vlek) {
-            data = read_optional(base / "vlek");
-        } else {
-            const size_t id_size = *product == Product::turin ? 8 : 64;
-            data = read_optional(base / "vcek" / to_hex(std::span(report.chip_id.data(), id_size)) /
-                                 tcb_hex(report.reported_tcb));
+    if (product) {
+        support::CollateralLookup lookup = collateral_.find(signing_query(report, *product));
+        if (lookup.item) {
+            const bool from_file = lookup.item->provenance == support::Provenance::directory;
+            return leaf_of(lookup.item->data,
+                           std::string(from_file ? "collateral " : "AMD KDS ") +
+                               (want_vlek ? "VLEK " : "VCEK ") + lookup.item->origin,
+                           from_file);
         }
-        if (data) {
-            return leaf_of(data->data,
-                           std::string(want_vlek ? "collateral VLEK " : "collateral VCEK ") +
-                               data->path.string(),
-                           true);
+        if (miss != nullptr) {
+            *miss = std::move(lookup);
+            if (!miss->miss_reason.empty()) {
+                miss->miss_reason = "AMD KDS: " + miss->miss_reason;
+            }
         }
+    } else if (miss != nullptr && !want_vlek) {
+        miss->miss_reason = "the product line of a version " + std::to_string(report.version) +
+                            " report is unknown, so no collateral was looked up (set \"product\" "
+                            "in the config)";
     }
     return nullptr;
 }
 
 Verifier::ChainResult Verifier::verify_chain_cached(const Leaf &leaf_info, Product product,
                                                     int64_t when) const {
-    const Certificate &leaf = leaf_info.certificate;
-    const SigningKey kind = leaf_info.kind;
-    const std::string key = to_hex(leaf.sha256()) + "/" + std::string(signing_key_name(kind)) +
-                            "/" + std::string(product_name(product));
-    {
-        const std::shared_lock lock(cache_mutex_);
-        if (const auto found = chain_cache_.find(key); found != chain_cache_.end() &&
-                                                       when >= found->second.valid_from &&
-                                                       when <= found->second.valid_until) {
-            return {found->second.roots, found->second.valid_until};
-        }
-    }
-    std::vector<const ProductRoots *> candidates = trust_.for_product(product);
-    if (config_.allow_simulated) {
-        candidates.push_back(&simulated_roots(*config_.simulator_state_dir, product));
-    }
-    std::optional<failure> first_error;
+    // One call with every candidate product root (built-in, and the simulator's when allowed): the
+    // support library's chain cache keeps the verdict for its validity window, so a warm
+    // verification skips the RSA work, and the anchor reached says which roots signed.
+    const std::vector<const ProductRoots *> candidates = roots_for(product);
+    std::vector<Certificate> intermediates;
+    std::vector<Certificate> anchors;
     for (const ProductRoots *roots : candidates) {
-        const Certificate &intermediate = kind == SigningKey::vlek ? roots->asvk : roots->ask;
-        try {
-            support::verify_chain(leaf, {intermediate}, {roots->ark}, when);
-        } catch (const failure &e) {
-            if (!first_error) {
-                first_error = e;
+        intermediates.push_back(leaf_info.kind == SigningKey::vlek ? roots->asvk : roots->ask);
+        anchors.push_back(roots->ark);
+    }
+    const std::string which = leaf_info.kind == SigningKey::vlek ? "VLEK" : "VCEK";
+    try {
+        const support::VerifiedChain chain =
+            chain_cache_.verify(leaf_info.certificate, intermediates, anchors, when);
+        for (const ProductRoots *roots : candidates) {
+            if (roots->ark.sha256() == chain.anchor().sha256()) {
+                return {roots, chain.valid_until - 1};
             }
-            continue;
         }
-        const int64_t valid_from =
-            std::max({leaf.not_before(), intermediate.not_before(), roots->ark.not_before()});
-        const int64_t valid_until =
-            std::min({leaf.not_after(), intermediate.not_after(), roots->ark.not_after()});
-        const std::unique_lock lock(cache_mutex_);
-        chain_cache_[key] = {valid_from, valid_until, roots};
-        return {roots, valid_until};
+        throw failure(CCATTEST_E_INTERNAL, which + " chain reached an anchor that is not a root");
+    } catch (const failure &e) {
+        if (e.status() == CCATTEST_E_EXPIRED) {
+            throw failure(CCATTEST_E_EXPIRED, which + " chain: " + e.what());
+        }
+        if (e.status() == CCATTEST_E_INTERNAL) {
+            throw;
+        }
+        throw failure(CCATTEST_E_VERIFICATION_FAILED, which + " does not chain to the pinned " +
+                                                          std::string(product_title(product)) +
+                                                          " roots: " + e.what());
     }
-    const std::string which = kind == SigningKey::vlek ? "VLEK" : "VCEK";
-    if (first_error && first_error->status() == CCATTEST_E_EXPIRED) {
-        throw failure(CCATTEST_E_EXPIRED, which + " chain: " + first_error->what());
+}
+
+std::optional<Verifier::CrlSource>
+Verifier::collateral_crl(const ProductRoots &roots, SigningKey kind,
+                         const std::vector<CrlSource> &known) const {
+    support::CollateralQuery query;
+    query.what = "CRL";
+    query.file_names = der_or_pem(fs::path(product_name(roots.product)) /
+                                  (kind == SigningKey::vlek ? "vlek_crl" : "crl"));
+    // The service is asked only when nothing else holds this root's CRL. (For the simulator's
+    // roots too: AMD's answer names another issuer and is skipped; a test's KDS can serve one.)
+    const bool known_crl = std::any_of(known.begin(), known.end(), [&](const CrlSource &source) {
+        return source.crl.names_issuer(roots.ark);
+    });
+    if (!known_crl) {
+        query.url = kds_base(config_.kds_url, kind, roots.product) + "/crl";
     }
-    throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                  which + " does not chain to the pinned " + std::string(product_title(product)) +
-                      " roots" + (first_error ? std::string(": ") + first_error->what() : ""));
+    const support::CollateralLookup lookup = collateral_.find(query);
+    if (!lookup.item) {
+        if (!query.url.empty() && collateral_.can_fetch() && !lookup.refused) {
+            host_.log(CCATTEST_LOG_WARNING, "no CRL for " + roots.ark.subject_cn() + " (" +
+                                                lookup.miss_reason +
+                                                "): revocation is not checked");
+        }
+        return std::nullopt;
+    }
+    const bool from_file = lookup.item->provenance == support::Provenance::directory;
+    const std::string what = (from_file ? "collateral CRL " : "AMD KDS CRL ") + lookup.item->origin;
+    return CrlSource{
+        support::Crl::parse(lookup.item->data, what,
+                            from_file ? support::Encoding::der_or_pem : support::Encoding::der),
+        what, false, from_file ? std::string() : lookup.item->origin};
 }
 
 void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
                          const Certificate &leaf, int64_t when) const {
-    struct Source {
-        support::Crl crl;
-        std::string what;
-        bool carried; ///< part of the token
-    };
-    std::vector<Source> crls;
+    std::vector<CrlSource> crls;
     if (evidence.crl) {
         crls.push_back({support::Crl::parse(*evidence.crl, "token CRL", support::Encoding::der),
-                        "token CRL", true});
+                        "token CRL",
+                        true,
+                        {}});
     }
     for (const auto &[crl, what] : extra_crls_) {
-        crls.push_back({crl, what, false});
+        crls.push_back({crl, what, false, {}});
     }
-    if (config_.collateral_dir) {
-        const fs::path base = *config_.collateral_dir / product_name(roots.product);
-        if (auto file = read_optional(base / (kind == SigningKey::vlek ? "vlek_crl" : "crl"))) {
-            const std::string what = "collateral CRL " + file->path.string();
-            crls.push_back({support::Crl::parse(file->data, what), what, false});
-        }
+    if (auto collateral = collateral_crl(roots, kind, crls)) {
+        crls.push_back(std::move(*collateral));
     }
     const Certificate &intermediate = kind == SigningKey::vlek ? roots.asvk : roots.ask;
-    for (const auto &[crl, what, carried] : crls) {
+    for (const auto &[crl, what, carried, fetched_from] : crls) {
         if (!crl.names_issuer(roots.ark)) {
             // A token member nothing checks could carry anything; operator files may hold the CRLs
             // of several product lines, so theirs are only skipped.
@@ -395,6 +467,9 @@ void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, Si
             crl.verify(roots.ark, when);
         } catch (const failure &e) {
             throw failure(e.status(), what + ": " + e.what());
+        }
+        if (const auto next_update = crl.next_update(); next_update && !fetched_from.empty()) {
+            collateral_.keep_until(fetched_from, *next_update); // AMD's CRL says how long it holds
         }
         for (const Certificate *certificate : {&intermediate, &leaf}) {
             if (crl.revokes(*certificate)) {
@@ -417,13 +492,18 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     const char *kind_name = report.signing_key == SigningKey::vlek ? "VLEK" : "VCEK";
 
     const std::optional<Product> stated = stated_product(report);
-    const auto leaf = find_leaf(report, evidence, stated);
+    support::CollateralLookup miss;
+    const auto leaf = find_leaf(report, evidence, stated, &miss);
     if (leaf == nullptr) {
-        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+        // Without a host (a verifier used directly) nothing could have been fetched: say nothing.
+        const bool note = !miss.miss_reason.empty() && host_.api() != nullptr;
+        throw failure(miss.miss_status != CCATTEST_OK ? miss.miss_status
+                                                      : CCATTEST_E_VERIFICATION_FAILED,
                       std::string("no ") + kind_name +
                           ": the token carries none and none was found in certificate_files" +
                           (config_.collateral_dir ? " or " + config_.collateral_dir->string()
-                                                  : std::string()));
+                                                  : std::string()) +
+                          (note ? "; " + miss.miss_reason : std::string()));
     }
     const Product product = decide_product(report, leaf);
     if (leaf->kind != report.signing_key) {
@@ -500,7 +580,7 @@ boost::json::object Verifier::inspect(std::span<const uint8_t> token) const {
     const std::optional<Product> stated = stated_product(report);
     LeafPtr leaf;
     try {
-        leaf = find_leaf(report, evidence, stated);
+        leaf = find_leaf(report, evidence, stated, nullptr);
     } catch (const failure &) {
         // inspect describes what it can; an unreadable certificate leaves the product unknown
     }

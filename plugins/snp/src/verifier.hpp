@@ -8,6 +8,8 @@
 #include "report.hpp"
 #include "trust.hpp"
 
+#include <ccattest/support/collateral.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <array>
@@ -29,13 +31,18 @@ struct VerifierConfig {
     std::optional<std::filesystem::path> collateral_dir;  ///< offline certificates and CRLs
     std::vector<std::filesystem::path> certificate_files; ///< extra VCEK/VLEK/CRL files
     std::optional<Product> product; ///< for version-2 reports, which do not state it
-    bool allow_simulated = false;   ///< trust the simulator's roots (from simulator_state_dir)
+    bool allow_simulated = false;   ///< trust the simulator's roots (files in simulator_state_dir)
     std::optional<std::filesystem::path> simulator_state_dir;
+    /// AMD's key distribution service, asked (through the host, when the site is online) for a
+    /// VCEK or CRL found nowhere else.
+    std::string kds_url = "https://kdsintf.amd.com";
 };
 
 class Verifier {
 public:
-    explicit Verifier(VerifierConfig config); ///< throws sdk::failure(CCATTEST_E_CONFIG)
+    /// Throws sdk::failure(CCATTEST_E_CONFIG). `host` offers logging and, on an ABI 1.1 host, the
+    /// fetch service (no host: offline collateral only, nothing logged).
+    explicit Verifier(VerifierConfig config, support::Host host = {});
 
     /// Claims of authentic evidence; throws sdk::failure with the status and reason otherwise.
     /// `expected_report_data` is 64 bytes or empty (then not checked).
@@ -64,17 +71,35 @@ private:
     /// A token's signing certificate (exactly one, DER: `from_file` false) or a collateral file's
     /// (DER or a PEM bundle holding exactly one VCEK/VLEK and otherwise only trusted roots).
     LeafPtr leaf_of(std::span<const uint8_t> data, const std::string &what, bool from_file) const;
+    /// The roots a chain of this product line may end in: AMD's, then (allow_simulated) the
+    /// simulator's, read from its state folder.
+    std::vector<const ProductRoots *> roots_for(Product product) const;
     /// Whether a certificate is one of the ARK/ASK/ASVK this verifier trusts (any product line).
     bool is_trusted_root(const support::Certificate &certificate) const;
     Product decide_product(const Report &report, const LeafPtr &leaf) const;
+    /// The collateral a report's signing certificate is looked up as (directory files, KDS URL).
+    support::CollateralQuery signing_query(const Report &report, Product product) const;
+    /// The signing certificate from the token, certificate_files or collateral; nullptr when none,
+    /// with why the collateral lookup missed in `miss` (when given).
     LeafPtr find_leaf(const Report &report, const Evidence &evidence,
-                      std::optional<Product> product) const;
+                      std::optional<Product> product, support::CollateralLookup *miss) const;
+    struct CrlSource {
+        support::Crl crl;
+        std::string what;
+        bool carried;             ///< part of the token
+        std::string fetched_from; ///< the URL, for a CRL the host fetched
+    };
+    /// The CRL of the collateral directory, or of AMD's KDS when no CRL in `known` names the ARK.
+    std::optional<CrlSource> collateral_crl(const ProductRoots &roots, SigningKey kind,
+                                            const std::vector<CrlSource> &known) const;
     ChainResult verify_chain_cached(const Leaf &leaf, Product product, int64_t when) const;
     void check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
                    const support::Certificate &leaf, int64_t when) const;
 
     VerifierConfig config_;
     TrustStore trust_;
+    support::Host host_;
+    support::CollateralSource collateral_;
     std::vector<LeafPtr> extra_leaves_;
     struct NamedCrl {
         support::Crl crl;
@@ -82,15 +107,12 @@ private:
     };
     std::vector<NamedCrl> extra_crls_;
 
-    // Verified chains by (leaf fingerprint, key kind, product): the window in which the chain is
-    // valid and the roots it reached, so a warm verification skips the RSA work.
-    struct CachedChain {
-        int64_t valid_from;
-        int64_t valid_until;
-        const ProductRoots *roots;
-    };
+    // The simulator's roots by product line, once read (allow_simulated); never removed, so
+    // ChainResult's pointers stay valid.
+    mutable std::mutex simulated_mutex_;
+    mutable std::map<Product, std::unique_ptr<const ProductRoots>> simulated_roots_;
     mutable std::shared_mutex cache_mutex_;
-    mutable std::map<std::string, CachedChain> chain_cache_;
+    mutable support::ChainCache chain_cache_; ///< verified chains with their validity windows
     // Decoded signing certificates by (from a file, SHA-256 of the bytes), so a warm verification
     // does not parse the certificate again; the flag keeps a PEM file's leaf from being found for
     // the same bytes in a token, which must be DER. Bounded: cleared when full.

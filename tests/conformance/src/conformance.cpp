@@ -46,6 +46,8 @@ struct Host {
     // The session's one time: tokens are issued and verified at the same instant, so a check that
     // runs after a second boundary still verifies what it generated.
     std::atomic<int64_t> fixed_now{0};
+    // Calls of the network service slots (the ABI 1.1 checks install them).
+    std::atomic<int> fetch_calls{0};
 
     Host() {
         api.struct_size = sizeof api;
@@ -113,13 +115,15 @@ struct Session {
     ccattest_authorizer_entry_fn entry = nullptr;
     std::string load_error;
     const ccattest_plugin_api *table = nullptr;
-    ccattest_plugin_api api{}; // zero-filled copy of what this suite understands
+    ccattest_plugin_api api{}; // zero-filled copy of what the negotiated minor defines
+    uint16_t minor = 0;        // the negotiated minor: min(table's, the suite's)
     std::string table_error;
     ccattest_status create_status = CCATTEST_E_INTERNAL;
     std::string create_error;
     std::optional<Bytes> token;
     std::array<uint8_t, 64> report_data{};
     std::string token_note;
+    bool generated = false; // the token was generated here, with the session's host
     int64_t when = 0;
 
     [[nodiscard]] bool usable() const { return table != nullptr && table_error.empty(); }
@@ -194,6 +198,20 @@ bool valid_message(const Message &message) {
     return length > 0 && length < message.text.size();
 }
 
+// The size of the plugin table ABI 1.`minor` defines (minors above the suite's: the suite's).
+size_t table_size_for(uint16_t minor) {
+    static_assert(CCATTEST_ABI_MINOR == 1, "add the new minor's table size here");
+    return minor == 0 ? CCATTEST_PLUGIN_API_SIZE_1_0 : CCATTEST_PLUGIN_API_SIZE_1_1;
+}
+
+// What a host that negotiated `minor` reads of a table: a zero-filled copy of the part that minor
+// defines (as PluginLibrary::load does), so slots past it read as NULL.
+ccattest_plugin_api table_as_negotiated(const ccattest_plugin_api &table, uint16_t minor) {
+    ccattest_plugin_api copy{};
+    std::memcpy(&copy, &table, std::min<size_t>(table.struct_size, table_size_for(minor)));
+    return copy;
+}
+
 void open_session(Session &s) {
     s.when = s.options.verification_time != 0 ? s.options.verification_time
                                               : static_cast<int64_t>(std::time(nullptr));
@@ -231,7 +249,8 @@ void open_session(Session &s) {
                         " bytes of ABI 1.0";
         return;
     }
-    std::memcpy(&s.api, s.table, std::min<size_t>(s.table->struct_size, sizeof s.api));
+    s.minor = std::min<uint16_t>(s.table->abi_minor, CCATTEST_ABI_MINOR);
+    s.api = table_as_negotiated(*s.table, s.minor);
     if (s.api.create == nullptr || s.api.destroy == nullptr) {
         s.table_error = "create or destroy is NULL";
         return;
@@ -260,6 +279,7 @@ void open_session(Session &s) {
                            generate_message.text.size());
         if (generated == CCATTEST_OK && out.value.data != nullptr) {
             s.token = out.bytes();
+            s.generated = true;
         } else {
             s.token_note =
                 "generate here gave " + status_text(generated) + ": " + generate_message.str();
@@ -408,10 +428,12 @@ CheckResult struct_size_check(Session &s) {
     if (s.table->abi_major != CCATTEST_ABI_MAJOR) {
         return skip("table is for another major");
     }
-    if (s.table->struct_size < CCATTEST_PLUGIN_API_SIZE_1_0) {
+    // A minor newer than the suite's needs at least what the suite's minor defines.
+    const auto minor = std::min<uint16_t>(s.table->abi_minor, CCATTEST_ABI_MINOR);
+    if (s.table->struct_size < table_size_for(minor)) {
         return fail("struct_size " + std::to_string(s.table->struct_size) +
-                    " is smaller than the " + std::to_string(CCATTEST_PLUGIN_API_SIZE_1_0) +
-                    " bytes ABI 1." + std::to_string(s.table->abi_minor) + " requires");
+                    " is smaller than the " + std::to_string(table_size_for(minor)) +
+                    " bytes ABI 1." + std::to_string(minor) + " requires");
     }
     return pass("struct_size " + std::to_string(s.table->struct_size) + " for ABI 1." +
                 std::to_string(s.table->abi_minor));
@@ -455,17 +477,21 @@ CheckResult mandatory_slots_check(Session &s) {
 
 CheckResult unknown_slots_check(Session &s) {
     REQUIRE_TABLE(s)
-    if (s.table->abi_minor > CCATTEST_ABI_MINOR ||
-        s.table->struct_size <= sizeof(ccattest_plugin_api)) {
-        return pass(s.table->abi_minor > CCATTEST_ABI_MINOR
-                        ? "newer minor: its additions are its own"
-                        : "no bytes beyond ABI 1.0");
+    const std::string declared = "ABI 1." + std::to_string(s.table->abi_minor);
+    if (s.table->abi_minor > CCATTEST_ABI_MINOR) {
+        return pass("newer minor: its additions are its own");
     }
-    // A table declaring this suite's minor has nothing defined past it: those bytes must be zero.
+    const size_t defined = table_size_for(s.table->abi_minor);
+    if (s.table->struct_size <= defined) {
+        return pass("no bytes beyond the " + declared + " table");
+    }
+    // A table declaring a minor the suite knows has nothing defined past that minor's layout (a
+    // 1.0 table with a 1.1 slot set included): those bytes must be zero.
     const auto *bytes = reinterpret_cast<const uint8_t *>(s.table);
-    for (size_t i = sizeof(ccattest_plugin_api); i < s.table->struct_size; ++i) {
+    for (size_t i = defined; i < s.table->struct_size; ++i) {
         if (bytes[i] != 0) {
-            return fail("byte " + std::to_string(i) + " beyond the ABI 1.0 table is not zero");
+            return fail("byte " + std::to_string(i) + " beyond the " + declared +
+                        " table is not zero");
         }
     }
     return pass();
@@ -679,6 +705,19 @@ CheckResult null_arguments_check(Session &s) {
                                                     message.text.data(), message.text.size()));
         expect("inspect(NULL instance)", s.api.inspect(nullptr, data.data(), data.size(), &buffer,
                                                        message.text.data(), message.text.size()));
+    }
+    if (s.api.inspect2 != nullptr) {
+        ccattest_inspect_args args{};
+        args.struct_size = sizeof args;
+        args.token = data.data();
+        args.token_size = data.size();
+        expect("inspect2(NULL instance)",
+               s.api.inspect2(nullptr, &args, &buffer, message.text.data(), message.text.size()));
+        expect("inspect2(NULL args)", s.api.inspect2(instance.handle, nullptr, &buffer,
+                                                     message.text.data(), message.text.size()));
+        args.token = nullptr;
+        expect("inspect2(NULL token)", s.api.inspect2(instance.handle, &args, &buffer,
+                                                      message.text.data(), message.text.size()));
     }
     if (buffer.data != nullptr) {
         problems.emplace_back("a refused call left an output behind");
@@ -1020,6 +1059,324 @@ CheckResult concurrency_check(Session &s) {
                     : "1600 concurrent verifications agreed");
 }
 
+// ---- ABI 1.1: hosts with and without the network service, inspect2
+// ----------------------------------
+
+// The plugin entered with another host for one check. The session's host is entered again
+// afterwards, because a plugin may keep the host table it was last given (R9).
+class Probe {
+public:
+    Probe(Session &s, Host &host) : session_(s) {
+        Message message;
+        status = s.entry(&host.api, &table, message.text.data(), message.text.size());
+        entry_message = message.str();
+    }
+    ~Probe() {
+        const ccattest_plugin_api *again = nullptr;
+        Message message;
+        (void)session_.entry(&session_.host.api, &again, message.text.data(), message.text.size());
+    }
+    Probe(const Probe &) = delete;
+    Probe &operator=(const Probe &) = delete;
+
+    ccattest_status status = CCATTEST_E_INTERNAL;
+    const ccattest_plugin_api *table = nullptr;
+    std::string entry_message;
+
+private:
+    Session &session_;
+};
+
+// One operation's outcome under a probe host, judged by the rules every failure must follow (R4,
+// R5): a non-empty, NUL-terminated message and no output.
+struct Step {
+    ccattest_status status = CCATTEST_E_INTERNAL;
+    Bytes output;
+};
+
+// What one operation did, for the check's verdict and its detail line.
+struct Outcome11 {
+    std::string operation;
+    bool ok = false;
+    std::string text;
+};
+using Outcomes = std::vector<Outcome11>;
+
+std::string describe(const Outcomes &outcomes) {
+    std::string out;
+    for (const auto &outcome : outcomes) {
+        out += (out.empty() ? "" : ", ") + outcome.text;
+    }
+    return out;
+}
+
+Step judged(const char *what, ccattest_status status, Buffer &out, const Message &message,
+            std::vector<std::string> &problems, Outcomes &outcomes) {
+    Step step{status, {}};
+    if (status == CCATTEST_OK) {
+        if (out.value.data == nullptr || out.value.size == 0) {
+            problems.push_back(std::string(what) + " succeeded without an output");
+        }
+        step.output = out.bytes();
+        outcomes.push_back({what, true, std::string(what) + " ok"});
+        return step;
+    }
+    if (!valid_message(message)) {
+        problems.push_back(std::string(what) + " failed with " + status_text(status) +
+                           " and no NUL-terminated message");
+    }
+    if (out.value.data != nullptr) {
+        problems.push_back(std::string(what) + " failed but left an output");
+    }
+    outcomes.push_back(
+        {what, false, std::string(what) + " gave " + status_text(status) + ": " + message.str()});
+    return step;
+}
+
+// Runs create, generate, verify, inspect and inspect2 (what `api` offers) with `host` as the
+// plugin's host, recording each outcome and every rule broken.
+void exercise(Session &s, Host &host, const ccattest_plugin_api &api,
+              std::vector<std::string> &problems, Outcomes &outcomes) {
+    ccattest_instance *instance = nullptr;
+    Message created;
+    const ccattest_status status =
+        api.create(s.options.config_json.c_str(), s.options.config_json.size(), &instance,
+                   created.text.data(), created.text.size());
+    if (status != CCATTEST_OK || instance == nullptr) {
+        if (status == CCATTEST_OK || !valid_message(created)) {
+            problems.push_back("a failed create gave " + status_text(status) +
+                               " without a message or instance");
+        }
+        outcomes.push_back(
+            {"create", false, "create gave " + status_text(status) + ": " + created.str()});
+        return;
+    }
+    outcomes.push_back({"create", true, "create ok"});
+    std::optional<Bytes> token = s.token;
+    auto report_data = s.report_data;
+    if ((api.capabilities & CCATTEST_CAP_GENERATE) != 0 && api.generate != nullptr) {
+        ccattest_generate_args args{};
+        args.struct_size = sizeof args;
+        args.report_data = report_data.data();
+        Buffer out(host);
+        Message message;
+        const Step step = judged(
+            "generate",
+            api.generate(instance, &args, &out.value, message.text.data(), message.text.size()),
+            out, message, problems, outcomes);
+        if (step.status == CCATTEST_OK) {
+            token = step.output;
+        }
+    }
+    if (token && api.verify != nullptr) {
+        ccattest_verify_args args{};
+        args.struct_size = sizeof args;
+        args.token = token->data();
+        args.token_size = token->size();
+        args.expected_report_data = report_data.data();
+        args.verification_time = s.when;
+        Buffer out(host);
+        Message message;
+        (void)judged(
+            "verify",
+            api.verify(instance, &args, &out.value, message.text.data(), message.text.size()), out,
+            message, problems, outcomes);
+    }
+    if (token && api.inspect != nullptr) {
+        Buffer out(host);
+        Message message;
+        (void)judged("inspect",
+                     api.inspect(instance, token->data(), token->size(), &out.value,
+                                 message.text.data(), message.text.size()),
+                     out, message, problems, outcomes);
+    }
+    if (token && api.inspect2 != nullptr) {
+        ccattest_inspect_args args{};
+        args.struct_size = sizeof args;
+        args.token = token->data();
+        args.token_size = token->size();
+        Buffer out(host);
+        Message message;
+        (void)judged(
+            "inspect2",
+            api.inspect2(instance, &args, &out.value, message.text.data(), message.text.size()),
+            out, message, problems, outcomes);
+    }
+    api.destroy(instance);
+}
+
+std::string joined(const std::vector<std::string> &items, const char *separator) {
+    std::string out;
+    for (const auto &item : items) {
+        out += (out.empty() ? "" : separator) + item;
+    }
+    return out;
+}
+
+// Entered with `host`, the plugin's table as that host reads it; nullopt (and `why`) when refused.
+std::optional<ccattest_plugin_api> probe_table(const Probe &probe, uint16_t host_minor,
+                                               std::string &why) {
+    if (probe.status != CCATTEST_OK || probe.table == nullptr) {
+        why =
+            "the entry refuses this host: " + status_text(probe.status) + " " + probe.entry_message;
+        return std::nullopt;
+    }
+    if (probe.table->struct_size < CCATTEST_PLUGIN_API_SIZE_1_0 ||
+        probe.table->abi_major != CCATTEST_ABI_MAJOR) {
+        why = "the entry answers this host with an unusable table";
+        return std::nullopt;
+    }
+    return table_as_negotiated(*probe.table,
+                               std::min<uint16_t>(probe.table->abi_minor, host_minor));
+}
+
+CheckResult host_1_0_check(Session &s) {
+    REQUIRE_INSTANCE(s)
+    // A host as ABI 1.0 built it: its table ends at `now`, so it has no network service. The fetch
+    // slots past struct_size are a tripwire: a plugin must not read what struct_size excludes (R3).
+    Host &host = s.probe_hosts.emplace_back();
+    host.api.struct_size = CCATTEST_HOST_API_SIZE_1_0;
+    host.api.abi_minor_max = 0;
+    host.fixed_now = s.when;
+    host.api.fetch = [](void *context, const ccattest_fetch_request *, ccattest_fetch_response *,
+                        char *, size_t) -> ccattest_status {
+        ++static_cast<Host *>(context)->fetch_calls;
+        return CCATTEST_E_UNSUPPORTED;
+    };
+    host.api.cache_validity = [](void *context, const ccattest_fetch_request *,
+                                 int64_t) -> ccattest_status {
+        ++static_cast<Host *>(context)->fetch_calls;
+        return CCATTEST_E_UNSUPPORTED;
+    };
+    std::vector<std::string> problems;
+    Outcomes outcomes;
+    {
+        const Probe probe(s, host);
+        std::string why;
+        const auto api = probe_table(probe, 0, why);
+        if (!api) {
+            return fail(why);
+        }
+        exercise(s, host, *api, problems, outcomes);
+    }
+    if (host.fetch_calls != 0) {
+        problems.push_back("called the network service although the host table's struct_size (" +
+                           std::to_string(CCATTEST_HOST_API_SIZE_1_0) + ") does not cover it");
+    }
+    for (const auto &outcome : outcomes) {
+        // Generating may fail for want of a device; only what worked with the session's own
+        // (1.1) host must also work with a 1.0 host.
+        const bool unavailable = outcome.operation == "generate" && !s.generated;
+        if (!outcome.ok && !unavailable) {
+            problems.push_back(outcome.text);
+        }
+    }
+    if (host.live_allocations != 0) {
+        problems.push_back(std::to_string(host.live_allocations.load()) +
+                           " host allocations outstanding");
+    }
+    if (!problems.empty()) {
+        return fail("with a 1.0 host: " + joined(problems, "; "));
+    }
+    return pass("with a 1.0 host: " + describe(outcomes));
+}
+
+constexpr const char *failing_fetch_reason = "conformance host: every fetch fails (io)";
+
+CheckResult failing_fetch_check(Session &s) {
+    REQUIRE_INSTANCE(s)
+    // A 1.1 host whose network service fails every request as a broken network would.
+    Host &host = s.probe_hosts.emplace_back();
+    host.fixed_now = s.when;
+    host.api.fetch = [](void *context, const ccattest_fetch_request *,
+                        ccattest_fetch_response *response, char *error_message,
+                        size_t error_message_size) -> ccattest_status {
+        ++static_cast<Host *>(context)->fetch_calls;
+        if (response != nullptr && response->struct_size >= CCATTEST_FETCH_RESPONSE_SIZE_1_1) {
+            response->body = {nullptr, 0};
+            response->headers = {nullptr, 0};
+        }
+        if (error_message != nullptr && error_message_size > 0) {
+            (void)std::snprintf(error_message, error_message_size, "%s", failing_fetch_reason);
+        }
+        return CCATTEST_E_IO;
+    };
+    host.api.cache_validity = [](void *, const ccattest_fetch_request *,
+                                 int64_t) -> ccattest_status {
+        return CCATTEST_E_INVALID_ARGUMENT; // nothing is ever stored
+    };
+    std::vector<std::string> problems;
+    Outcomes outcomes;
+    {
+        const Probe probe(s, host);
+        std::string why;
+        const auto api = probe_table(probe, CCATTEST_ABI_MINOR, why);
+        if (!api) {
+            return fail(why);
+        }
+        exercise(s, host, *api, problems, outcomes);
+    }
+    if (host.live_allocations != 0) {
+        problems.push_back(std::to_string(host.live_allocations.load()) +
+                           " host allocations outstanding");
+    }
+    const std::string calls = std::to_string(host.fetch_calls.load()) + " fetch call(s)";
+    if (!problems.empty()) {
+        return fail("with a failing network service (" + calls + "): " + joined(problems, "; "));
+    }
+    return pass(calls + ": " + describe(outcomes));
+}
+
+CheckResult inspect2_check(Session &s) {
+    REQUIRE_TOKEN(s)
+    if (s.minor < 1) {
+        return skip("the plugin declares ABI 1." + std::to_string(s.table->abi_minor) +
+                    ": inspect2 is not part of it");
+    }
+    if (s.api.inspect2 == nullptr) {
+        return skip("the plugin does not implement inspect2");
+    }
+    Instance instance(s);
+    // A valid token and one that is not a token at all: both slots must answer alike.
+    const Bytes garbage = {'n', 'o', 't', ' ', 'a', ' ', 't', 'o', 'k', 'e', 'n'};
+    const Bytes &valid = *s.token;
+    for (const Bytes *token : {&valid, &garbage}) {
+        ccattest_inspect_args args{};
+        args.struct_size = sizeof args;
+        args.token = token->data();
+        args.token_size = token->size();
+        Buffer second(s.host);
+        Message second_message;
+        const ccattest_status status2 =
+            s.api.inspect2(instance.handle, &args, &second.value, second_message.text.data(),
+                           second_message.text.size());
+        if (status2 != CCATTEST_OK && !valid_message(second_message)) {
+            return fail("inspect2 failed with " + status_text(status2) + " and no message");
+        }
+        if (s.api.inspect == nullptr) {
+            if (token == &valid && status2 != CCATTEST_OK) {
+                return fail("inspect2 cannot decode a valid token: " + second_message.str());
+            }
+            continue;
+        }
+        Buffer first(s.host);
+        Message first_message;
+        const ccattest_status status1 =
+            s.api.inspect(instance.handle, token->data(), token->size(), &first.value,
+                          first_message.text.data(), first_message.text.size());
+        const std::string which = token == &valid ? "a valid token" : "a garbage token";
+        if (status1 != status2) {
+            return fail("for " + which + " inspect gives " + status_text(status1) +
+                        " and inspect2 " + status_text(status2));
+        }
+        if (first.bytes() != second.bytes()) {
+            return fail("inspect and inspect2 describe " + which + " differently");
+        }
+    }
+    return pass(s.api.inspect != nullptr ? "inspect2 and inspect agree"
+                                         : "inspect2 decodes the token (no inspect to compare)");
+}
+
 const std::vector<Check> &all_checks() {
     static const std::vector<Check> list = {
         {{"CC-LOAD-1", "the library loads with RTLD_NOW and exports the entry symbol"}, load_check},
@@ -1060,6 +1417,13 @@ const std::vector<Check> &all_checks() {
         {{"CC-CONC-1",
           "8 threads x 200 verifications on one instance agree (serialized when asked)"},
          concurrency_check},
+        {{"CC-ABI11-1", "with a 1.0 host (no network service) create, generate, verify and "
+                        "inspect still work, and nothing past its struct_size is used"},
+         host_1_0_check},
+        {{"CC-ABI11-2", "with a network service that always fails every operation returns a "
+                        "status, failures with a message and no output"},
+         failing_fetch_check},
+        {{"CC-ABI11-3", "inspect2, when implemented, answers exactly as inspect"}, inspect2_check},
     };
     return list;
 }
