@@ -3,6 +3,8 @@
 
 #include "ccattest/core/logging.hpp"
 
+#include <ccattest/support/crypto.hpp>
+
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
@@ -17,29 +19,11 @@ namespace po = boost::program_options;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
-
 // A wrong command line or a site without a cache: printed, exit status 2.
 class CommandError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
-
-// RFC 3339 UTC, for the years a calendar can show; entries store seconds since the epoch.
-std::string utc_text(int64_t seconds) {
-    const auto value = static_cast<time_t>(seconds);
-    std::tm parts{};
-    if (seconds < 0 || gmtime_r(&value, &parts) == nullptr || parts.tm_year > 9999 - 1900) {
-        return "beyond 9999-12-31T23:59:59Z";
-    }
-    std::array<char, 32> text{};
-    if (std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts) == 0) {
-        return std::to_string(seconds);
-    }
-    return text.data();
-}
 
 struct Invocation {
     std::string action;
@@ -125,8 +109,8 @@ json::object entry_json(const net::CacheEntry &entry, int64_t now) {
             {"request_body_sha256", entry.request_body_sha256},
             {"status", entry.status},
             {"bytes", entry.body.size()},
-            {"fetched_at", utc_text(entry.fetched_at)},
-            {"fresh_until", utc_text(entry.fresh_until)},
+            {"fetched_at", support::rfc3339(entry.fetched_at)},
+            {"fresh_until", support::rfc3339(entry.fresh_until)},
             {"fresh", now < entry.fresh_until}};
 }
 
@@ -148,8 +132,8 @@ int list_entries(const SiteConfig &site, bool as_json) {
     for (const auto &entry : entries) {
         total += entry.body.size();
         std::cout << entry.method << ' ' << entry.url << ' ' << entry.status << ' '
-                  << entry.body.size() << ' ' << utc_text(entry.fetched_at) << ' '
-                  << utc_text(entry.fresh_until) << ' '
+                  << entry.body.size() << ' ' << support::rfc3339(entry.fetched_at) << ' '
+                  << support::rfc3339(entry.fresh_until) << ' '
                   << (now < entry.fresh_until ? "fresh" : "stale") << '\n';
     }
     std::cout << entries.size() << (entries.size() == 1 ? " entry, " : " entries, ") << total
@@ -198,7 +182,7 @@ int prefetch(const SiteConfig &site, const std::string &plugin_namespace,
             }
             std::cout << "stored GET " << url << ": HTTP " << result.response.status << ", "
                       << result.response.body.size() << " bytes, fresh until "
-                      << utc_text(result.fresh_until) << '\n';
+                      << support::rfc3339(result.fresh_until) << '\n';
         } catch (const net::FetchError &e) {
             // The service's messages mostly name the URL already.
             const std::string message = e.what();

@@ -15,6 +15,11 @@
 
 namespace ccattest::cli {
 
+/// Exit statuses of every command: done, rejected or failed, usage or configuration error.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;
+inline constexpr int exit_usage = 2;
+
 /// Where an installation keeps its site file and plugins (main.cpp finds them).
 struct InstalledPaths {
     std::filesystem::path site_config;

@@ -33,9 +33,9 @@ namespace po = boost::program_options;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
+using ccattest::cli::exit_failed;
+using ccattest::cli::exit_ok;
+using ccattest::cli::exit_usage;
 constexpr size_t max_cc_info_size = size_t{16} << 20U;  // tokens of every platform, base64
 constexpr size_t max_evidence_size = size_t{16} << 20U; // far above any platform's evidence
 

@@ -102,6 +102,8 @@ BOOST_AUTO_TEST_CASE(online_fetches_the_vcek_then_serves_it_from_the_cache) {
             claims.at("chain").at("signing_certificate_sha256").as_string() ==
             ccattest::support::to_hex(ccattest::support::sha256(read("gosev_milan_vcek.der"))));
         BOOST_TEST(claims.at("product").as_string() == "milan");
+        BOOST_TEST(claims.at("chain").at("revocation_checked").as_bool() == false);
+        BOOST_TEST(!claims.at("chain").as_object().contains("crl"));
         BOOST_TEST(kds.server.request_count(kds.gosev.vcek_path) == 1u);
         BOOST_TEST(kds.targets.at(0) == kds.gosev.vcek_path + "?" + kds.gosev.vcek_query);
         // AMD's CRL was asked for too (this server has none: a warning, not a refusal).
@@ -197,6 +199,21 @@ BOOST_AUTO_TEST_CASE(without_a_product_line_nothing_is_looked_up) {
     BOOST_TEST(kds.server.total_requests() == 0u);
 }
 
+// require_crl: a chain whose CRL is found nowhere (this KDS has none) is refused, not only
+// logged, so an attacker who blocks the CRL request cannot hide a revocation.
+BOOST_AUTO_TEST_CASE(require_crl_refuses_a_chain_without_a_crl) {
+    Kds kds;
+    kds.serve_vcek("gosev_milan_vcek.der");
+    const Registry registry(kds.site(true, {{"product", "milan"}, {"require_crl", true}}));
+    const auto result = verify_report(registry, kds.gosev.report);
+    BOOST_TEST(result.status == CCATTEST_E_VERIFICATION_FAILED);
+    BOOST_TEST(result.message == "no CRL of ARK-Milan was found (token, certificate_files, "
+                                 "collateral_dir, AMD KDS) and require_crl is set: revocation "
+                                 "cannot be ruled out",
+               result.message);
+    BOOST_TEST(kds.server.request_count("/vcek/v1/Milan/crl") == 1u);
+}
+
 // The simulator's chain (no AMD-signed CRL can be made in a test): the token carries ARK, ASK and
 // VCEK but no CRL, so the verifier asks the KDS for one, checks it and keeps it until nextUpdate.
 BOOST_AUTO_TEST_CASE(the_crl_is_fetched_checked_and_kept_until_its_next_update) {
@@ -234,6 +251,11 @@ BOOST_AUTO_TEST_CASE(the_crl_is_fetched_checked_and_kept_until_its_next_update) 
             continue;
         }
         BOOST_TEST_REQUIRE(result.ok(), result.message);
+        const auto claims =
+            boost::json::parse(std::string(result.output.begin(), result.output.end()));
+        BOOST_TEST(claims.at("chain").at("revocation_checked").as_bool() == true);
+        BOOST_TEST(claims.at("chain").at("crl").as_string() ==
+                   "AMD KDS CRL " + kds.server.url("/vcek/v1/Milan/crl"));
         // The cache holds the CRL exactly as long as the CRL says (cache_validity).
         const auto entries = registry.network()->cache()->list();
         const auto stored = std::find_if(entries.begin(), entries.end(), [](const auto &entry) {

@@ -3,6 +3,7 @@
 
 #include "report.hpp"
 #include "simulator.hpp"
+#include "support/refusal.hpp"
 #include "verifier.hpp"
 
 #include <ccattest/support/crypto.hpp>
@@ -105,15 +106,6 @@ inline std::string pem_of(const ccattest::support::Certificate &certificate) {
     return out;
 }
 
-/// Status and message of a call expected to throw sdk::failure ({CCATTEST_OK, "accepted"} when
-/// it does not).
-template <typename F> std::pair<ccattest_status, std::string> refusal(F &&call) {
-    try {
-        call();
-    } catch (const ccattest::sdk::failure &e) {
-        return {e.status(), e.what()};
-    }
-    return {CCATTEST_OK, "accepted"};
-}
+using ccattest::test::refusal;
 
 } // namespace snp_test

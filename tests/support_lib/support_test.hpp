@@ -1,6 +1,7 @@
 // Shared helpers of the support library's tests.
 #pragma once
 
+#include "support/refusal.hpp"
 #include <ccattest/support/crypto.hpp>
 #include <ccattest/support/files.hpp>
 
@@ -43,14 +44,6 @@ inline Bytes bytes_of(std::string_view text) {
     return {text.begin(), text.end()};
 }
 
-/// The status and message a call throws as sdk::failure, or (CCATTEST_OK, "accepted").
-template <typename F> std::pair<ccattest_status, std::string> refusal(F &&call) {
-    try {
-        call();
-    } catch (const ccattest::sdk::failure &e) {
-        return {e.status(), e.what()};
-    }
-    return {CCATTEST_OK, "accepted"};
-}
+using ccattest::test::refusal;
 
 } // namespace support_test

@@ -1,4 +1,5 @@
 #include "ccattest/support/sim/jose.hpp"
+#include "ccattest/support/openssl_ptr.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -10,10 +11,6 @@ using sdk::failure;
 namespace json = boost::json;
 
 namespace {
-
-struct BnDeleter {
-    void operator()(BIGNUM *p) const noexcept { BN_free(p); }
-};
 
 Bytes bignum_param(EVP_PKEY *key, const char *name, size_t width) {
     BIGNUM *raw = nullptr;

@@ -1,4 +1,5 @@
 // The kit's minting: keys, certificates, CRLs, DER values and signatures.
+#include "ccattest/support/openssl_ptr.hpp"
 #include "ccattest/support/sim/state.hpp"
 
 #include <openssl/bn.h>
@@ -12,9 +13,6 @@ using sdk::failure;
 
 namespace {
 
-struct MdCtxDeleter {
-    void operator()(EVP_MD_CTX *p) const noexcept { EVP_MD_CTX_free(p); }
-};
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
 void check(bool ok, const char *what) {

@@ -1,4 +1,5 @@
 #include "ccattest/support/sim/state.hpp"
+#include "ccattest/support/openssl_ptr.hpp"
 
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -17,9 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct BioDeleter {
-    void operator()(BIO *p) const noexcept { BIO_free(p); }
-};
 void check(bool ok, const char *what) {
     if (!ok) {
         throw failure(CCATTEST_E_INTERNAL,

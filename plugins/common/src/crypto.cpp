@@ -1,4 +1,5 @@
 #include "ccattest/support/crypto.hpp"
+#include "ccattest/support/openssl_ptr.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -17,17 +18,11 @@ using sdk::failure;
 
 namespace {
 
-struct BioDeleter {
-    void operator()(BIO *p) const noexcept { BIO_free(p); }
-};
 struct OpensslFree {
     void operator()(unsigned char *p) const noexcept { OPENSSL_free(p); }
 };
 struct OpensslFreeChar {
     void operator()(char *p) const noexcept { OPENSSL_free(p); }
-};
-struct BnDeleter {
-    void operator()(BIGNUM *p) const noexcept { BN_free(p); }
 };
 
 int64_t asn1_seconds(const ASN1_TIME *time) {

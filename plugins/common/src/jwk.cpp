@@ -1,6 +1,7 @@
 // JWK and JWK set parsing (RSA and EC public keys, x5c certificates).
 #include "ccattest/support/jose.hpp"
 #include "ccattest/support/json.hpp"
+#include "ccattest/support/openssl_ptr.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -15,9 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-struct BnDeleter {
-    void operator()(BIGNUM *p) const noexcept { BN_free(p); }
-};
 struct ParamBuildDeleter {
     void operator()(OSSL_PARAM_BLD *p) const noexcept { OSSL_PARAM_BLD_free(p); }
 };

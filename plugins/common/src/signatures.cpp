@@ -1,4 +1,5 @@
 #include "ccattest/support/signatures.hpp"
+#include "ccattest/support/openssl_ptr.hpp"
 
 #include "ccattest/support/der.hpp"
 
@@ -17,9 +18,6 @@ using sdk::failure;
 
 namespace {
 
-struct MdCtxDeleter {
-    void operator()(EVP_MD_CTX *p) const noexcept { EVP_MD_CTX_free(p); }
-};
 struct SigDeleter {
     void operator()(ECDSA_SIG *p) const noexcept { ECDSA_SIG_free(p); }
 };
@@ -28,9 +26,6 @@ struct OpensslFree {
 };
 struct GroupDeleter {
     void operator()(EC_GROUP *p) const noexcept { EC_GROUP_free(p); }
-};
-struct BnDeleter {
-    void operator()(BIGNUM *p) const noexcept { BN_free(p); }
 };
 
 void drain() noexcept {

@@ -121,6 +121,9 @@ VerifierConfig verifier_config(const json::object &config) {
     if (const auto *allow = config.if_contains("allow_simulated")) {
         verifier.allow_simulated = allow->as_bool();
     }
+    if (const auto *require = config.if_contains("require_crl")) {
+        verifier.require_crl = require->as_bool();
+    }
     return verifier;
 }
 

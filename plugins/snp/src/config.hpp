@@ -36,6 +36,10 @@ inline constexpr const char *config_schema = R"json({
       "description": "Base URL of AMD's key distribution service, asked through the host for a VCEK or CRL found nowhere else when the site's network mode is online. Default https://kdsintf.amd.com.",
       "type": "string", "pattern": "^https?://[^/?#]+(/[^?#]*)?$", "x-expected": "an http(s) URL without query"
     },
+    "require_crl": {
+      "description": "Refuse evidence when no CRL of its chain's root is found (token, certificate_files, collateral_dir, or AMD KDS when online). Default false: revocation is checked when a CRL is found, and claims say so in chain.revocation_checked.",
+      "type": "boolean"
+    },
     "certificate_files": {
       "description": "Extra VCEK/VLEK certificates and CRLs (DER or PEM) to use when a token carries none.",
       "type": "array", "items": { "type": "string", "minLength": 1 }

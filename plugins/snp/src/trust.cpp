@@ -5,6 +5,7 @@
 #include <ccattest/support/files.hpp>
 
 #include <array>
+#include <mutex>
 
 namespace ccattest::snp {
 using sdk::failure;
@@ -59,37 +60,56 @@ Certificate pinned(const Pin &pin, const std::optional<std::filesystem::path> &t
     return certificate;
 }
 
+// One product line's pinned roots (pins[first..first+2]), from trust_dir or the built-in copies.
+ProductRoots pinned_roots(size_t first, const std::optional<std::filesystem::path> &trust_dir) {
+    try {
+        return {pins[first].product, pinned(pins[first], trust_dir),
+                pinned(pins[first + 1], trust_dir), pinned(pins[first + 2], trust_dir), false};
+    } catch (const failure &e) {
+        throw failure(CCATTEST_E_CONFIG, std::string("trust roots: ") + e.what());
+    }
+}
+
+// The built-in roots of a product line, parsed and checked against their pins on first use and
+// kept for the process: a verifier that only ever sees Milan reports parses Milan's roots only,
+// which keeps a one-shot `ccattest verify` short.
+const ProductRoots &built_in_roots(Product product) {
+    static std::array<std::once_flag, pins.size() / 3> once;
+    static std::array<std::optional<ProductRoots>, pins.size() / 3> roots;
+    for (size_t first = 0; first < pins.size(); first += 3) {
+        if (pins[first].product == product) {
+            const size_t line = first / 3;
+            std::call_once(once.at(line),
+                           [&] { roots.at(line) = pinned_roots(first, std::nullopt); });
+            return *roots.at(line);
+        }
+    }
+    throw failure(CCATTEST_E_INTERNAL, "no built-in roots for this product line");
+}
+
 } // namespace
 
 TrustStore TrustStore::amd(const std::optional<std::filesystem::path> &trust_dir) {
-    if (!trust_dir) {
-        // The built-in roots never change: parse and check them once per process.
-        static const TrustStore built_in = load_pinned(std::nullopt);
-        return built_in;
-    }
-    return load_pinned(trust_dir);
-}
-
-TrustStore TrustStore::load_pinned(const std::optional<std::filesystem::path> &trust_dir) {
     TrustStore store;
-    for (size_t i = 0; i < pins.size(); i += 3) {
-        try {
-            store.add({pins[i].product, pinned(pins[i], trust_dir), pinned(pins[i + 1], trust_dir),
-                       pinned(pins[i + 2], trust_dir), false});
-        } catch (const failure &e) {
-            throw failure(CCATTEST_E_CONFIG, std::string("trust roots: ") + e.what());
-        }
+    if (!trust_dir) {
+        store.built_in_ = true;
+        return store;
+    }
+    // An operator's folder is read and checked now, so a wrong file fails at create.
+    for (size_t first = 0; first < pins.size(); first += 3) {
+        store.roots_.push_back(pinned_roots(first, trust_dir));
     }
     return store;
 }
 
 std::vector<const ProductRoots *> TrustStore::for_product(Product product) const {
+    if (built_in_) {
+        return {&built_in_roots(product)};
+    }
     std::vector<const ProductRoots *> out;
-    for (const bool simulated : {false, true}) {
-        for (const auto &roots : roots_) {
-            if (roots.product == product && roots.simulated == simulated) {
-                out.push_back(&roots);
-            }
+    for (const auto &roots : roots_) {
+        if (roots.product == product) {
+            out.push_back(&roots);
         }
     }
     return out;

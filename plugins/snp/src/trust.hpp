@@ -28,14 +28,14 @@ public:
     /// (<product>_{ark,ask,asvk}.pem). Either way each must match its compiled-in SHA-256 pin;
     /// throws sdk::failure(CCATTEST_E_CONFIG) naming the file otherwise.
     static TrustStore amd(const std::optional<std::filesystem::path> &trust_dir);
-
-    void add(ProductRoots roots) { roots_.push_back(std::move(roots)); }
-    /// Roots for a product: AMD's first, then simulated ones.
+    /// AMD's roots for a product line. The built-in ones are parsed (and checked against their
+    /// pins, CCATTEST_E_CONFIG otherwise) per product line on first use, once per process; a
+    /// trust_dir's files are read and checked by amd().
     [[nodiscard]] std::vector<const ProductRoots *> for_product(Product product) const;
 
 private:
-    static TrustStore load_pinned(const std::optional<std::filesystem::path> &trust_dir);
-    std::vector<ProductRoots> roots_;
+    bool built_in_ = false;           ///< the compiled-in roots (parsed lazily, process-wide)
+    std::vector<ProductRoots> roots_; ///< a trust_dir's roots
 };
 
 /// The subfolder of a simulator state folder holding the SNP simulator's keys and certificates.

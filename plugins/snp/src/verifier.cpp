@@ -434,8 +434,8 @@ Verifier::collateral_crl(const ProductRoots &roots, SigningKey kind,
         what, false, from_file ? std::string() : lookup.item->origin};
 }
 
-void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
-                         const Certificate &leaf, int64_t when) const {
+std::string Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots,
+                                SigningKey kind, const Certificate &leaf, int64_t when) const {
     std::vector<CrlSource> crls;
     if (evidence.crl) {
         crls.push_back({support::Crl::parse(*evidence.crl, "token CRL", support::Encoding::der),
@@ -450,6 +450,7 @@ void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, Si
         crls.push_back(std::move(*collateral));
     }
     const Certificate &intermediate = kind == SigningKey::vlek ? roots.asvk : roots.ask;
+    std::string applied;
     for (const auto &[crl, what, carried, fetched_from] : crls) {
         if (!crl.names_issuer(roots.ark)) {
             // A token member nothing checks could carry anything; operator files may hold the CRLs
@@ -477,7 +478,15 @@ void Verifier::check_crl(const Evidence &evidence, const ProductRoots &roots, Si
                               what + " revokes " + certificate->subject_cn());
             }
         }
+        applied += (applied.empty() ? "" : ", ") + what;
     }
+    if (applied.empty() && config_.require_crl) {
+        throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                      "no CRL of " + roots.ark.subject_cn() +
+                          " was found (token, certificate_files, collateral_dir, AMD KDS) and "
+                          "require_crl is set: revocation cannot be ruled out");
+    }
+    return applied;
 }
 
 boost::json::object Verifier::verify(std::span<const uint8_t> token,
@@ -528,7 +537,8 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
                               expected->subject_cn() + " the chain was verified with");
         }
     }
-    check_crl(evidence, *chain.roots, report.signing_key, leaf->certificate, verification_time);
+    const std::string crls_applied =
+        check_crl(evidence, *chain.roots, report.signing_key, leaf->certificate, verification_time);
 
     // The certificate must be the one for this chip (VCEK) at this TCB.
     if (report.signing_key == SigningKey::vcek) {
@@ -570,7 +580,11 @@ boost::json::object Verifier::verify(std::span<const uint8_t> token,
     claims["evidence_digest"] = to_hex(evidence_digest(report));
     claims["chain"] = {{"root", chain.roots->ark.subject_cn()},
                        {"signing_certificate_sha256", to_hex(leaf->certificate.sha256())},
-                       {"valid_until", support::rfc3339(chain.valid_until)}};
+                       {"valid_until", support::rfc3339(chain.valid_until)},
+                       {"revocation_checked", !crls_applied.empty()}};
+    if (!crls_applied.empty()) {
+        claims["chain"].as_object()["crl"] = crls_applied;
+    }
     return claims;
 }
 

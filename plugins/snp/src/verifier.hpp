@@ -36,6 +36,9 @@ struct VerifierConfig {
     /// AMD's key distribution service, asked (through the host, when the site is online) for a
     /// VCEK or CRL found nowhere else.
     std::string kds_url = "https://kdsintf.amd.com";
+    /// Refuse evidence whose chain has no CRL (from the token, certificate_files, collateral_dir
+    /// or AMD's KDS): revocation must be known, not only checked when a CRL happens to be found.
+    bool require_crl = false;
 };
 
 class Verifier {
@@ -93,8 +96,10 @@ private:
     std::optional<CrlSource> collateral_crl(const ProductRoots &roots, SigningKey kind,
                                             const std::vector<CrlSource> &known) const;
     ChainResult verify_chain_cached(const Leaf &leaf, Product product, int64_t when) const;
-    void check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
-                   const support::Certificate &leaf, int64_t when) const;
+    /// Applies every CRL of this chain's ARK; returns what the applied CRLs were ("" when none
+    /// was found, which require_crl refuses).
+    std::string check_crl(const Evidence &evidence, const ProductRoots &roots, SigningKey kind,
+                          const support::Certificate &leaf, int64_t when) const;
 
     VerifierConfig config_;
     TrustStore trust_;
