@@ -80,7 +80,7 @@ std::optional<Bytes> parse_hex(std::string_view text);
 /// parse_hex that throws sdk::failure(CCATTEST_E_INVALID_ARGUMENT) naming `what`.
 Bytes from_hex(std::string_view text, std::string_view what);
 
-/// Standard base64 (RFC 4648 section 4, with padding).
+/// Standard base64 (the "+/" alphabet, with padding).
 std::string base64_encode(std::span<const uint8_t> data);
 /// Bytes of canonical standard base64 only: correct padding, unused bits zero, no whitespace, so
 /// one byte string has exactly one spelling (a changed character is always a changed token);
@@ -89,7 +89,7 @@ std::optional<Bytes> parse_base64(std::string_view text);
 /// parse_base64 that throws sdk::failure(CCATTEST_E_MALFORMED) naming `what`.
 Bytes base64_decode(std::string_view text, const std::string &what);
 
-/// base64url without padding (RFC 4648 section 5), as JOSE spells its parts.
+/// base64url (the "-_" alphabet) without padding, as JOSE spells its parts.
 std::string base64url_encode(std::span<const uint8_t> data);
 /// Bytes of canonical unpadded base64url only (no '=', '+', '/', whitespace; unused bits zero).
 /// Throws sdk::failure(CCATTEST_E_MALFORMED) naming `what` and the problem.

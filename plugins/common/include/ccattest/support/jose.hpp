@@ -26,7 +26,7 @@ const char *jws_algorithm_name(JwsAlgorithm algorithm) noexcept;
 /// The algorithm of a name; nullopt for any other name ("none", "HS256", "RS512").
 std::optional<JwsAlgorithm> jws_algorithm_from_name(std::string_view name) noexcept;
 
-/// A public key of a JWK set (RFC 7517): RSA (2048 to 8192 bits) or EC (P-256, P-384, the point on
+/// A public key of a JWK set: RSA (2048 to 8192 bits) or EC (P-256, P-384, the point on
 /// the curve).
 struct Jwk {
     std::string kid;                  ///< "" when the JWK has none
@@ -94,7 +94,7 @@ struct VerifiedJws {
 VerifiedJws verify_jws(std::string_view token, const std::vector<Jwk> &keys,
                        const JwsPolicy &policy, int64_t when);
 
-/// The registered claims a JWT verifier checks (RFC 7519 section 4.1).
+/// The registered claims a JWT verifier checks (iss, exp, nbf, iat).
 struct JwtRules {
     /// Accepted issuers ("iss", compared exactly); must not be empty.
     std::vector<std::string> issuers;
