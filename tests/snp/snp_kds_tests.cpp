@@ -9,9 +9,12 @@
 
 #include "evidence.hpp"
 
+#include <ccattest/support/files.hpp>
+
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 using namespace snp_test;
@@ -316,6 +319,16 @@ BOOST_AUTO_TEST_CASE(cli_verify_online) {
     const auto [accepted_status, accepted] = run(true);
     BOOST_TEST(accepted_status == 0);
     BOOST_TEST(accepted.at("authentic").as_bool(), boost::json::serialize(accepted));
+    BOOST_TEST(kds.server.request_count(kds.gosev.vcek_path) == 1u);
+    // --online again: served from the cache, and the log line says so.
+    const fs::path log = kds.scratch.path() / "second-online.log";
+    const std::string logged =
+        command.substr(0, command.rfind(" 2>/dev/null")) + " >/dev/null 2>" + log.string();
+    BOOST_TEST(std::system(logged.c_str()) == 0);
+    const std::string log_text = ccattest::support::read_text_file(log, 1U << 20U);
+    BOOST_TEST(log_text.find("[network] x-snp GET " + kds.vcek_url() + ": cache hit, HTTP 200") !=
+                   std::string::npos,
+               log_text);
     BOOST_TEST(kds.server.request_count(kds.gosev.vcek_path) == 1u);
     // Offline again: the collateral cache (state_dir/collateral) holds the VCEK now.
     const auto [cached_status, cached] = run(false);
