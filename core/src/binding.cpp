@@ -46,23 +46,13 @@ void sync_or_throw(int descriptor, const std::string &what) {
 }
 
 void sync_folder(const fs::path &file) {
-    const fs::path folder = file.parent_path().empty() ? fs::path(".") : file.parent_path();
-    const support::UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (descriptor.get() >= 0) {
-        (void)::fsync(descriptor.get());
-    }
+    // Best effort: the record itself is already synced; this makes its creation durable too.
+    (void)support::sync_folder(file.parent_path().empty() ? fs::path(".") : file.parent_path());
 }
 
 void write_all(int descriptor, std::string_view text, const std::string &what) {
-    while (!text.empty()) {
-        const ssize_t written = ::write(descriptor, text.data(), text.size());
-        if (written < 0 && errno == EINTR) {
-            continue;
-        }
-        if (written <= 0) {
-            throw ReplayStoreError(what + ": write failed: " + errno_text());
-        }
-        text.remove_prefix(static_cast<size_t>(written));
+    if (!support::write_all(descriptor, text)) {
+        throw ReplayStoreError(what + ": write failed: " + errno_text());
     }
 }
 

@@ -514,23 +514,15 @@ private:
 };
 
 void sync_folder(const fs::path &folder) {
-    const support::UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!descriptor.valid() || ::fsync(descriptor.get()) != 0) {
+    if (!support::sync_folder(folder)) {
         throw std::runtime_error(folder.string() +
                                  ": cannot sync the collateral cache folder: " + errno_text());
     }
 }
 
 void write_all(int descriptor, std::string_view bytes, const fs::path &file) {
-    while (!bytes.empty()) {
-        const ssize_t written = ::write(descriptor, bytes.data(), bytes.size());
-        if (written < 0 && errno == EINTR) {
-            continue;
-        }
-        if (written <= 0) {
-            throw std::runtime_error(file.string() + ": write failed: " + errno_text());
-        }
-        bytes.remove_prefix(static_cast<size_t>(written));
+    if (!support::write_all(descriptor, bytes)) {
+        throw std::runtime_error(file.string() + ": write failed: " + errno_text());
     }
 }
 

@@ -95,4 +95,26 @@ std::string read_text_file(const std::filesystem::path &file, size_t max_size) {
     return {bytes.begin(), bytes.end()};
 }
 
+bool write_all(int descriptor, std::string_view bytes) noexcept {
+    while (!bytes.empty()) {
+        const ssize_t written = ::write(descriptor, bytes.data(), bytes.size());
+        if (written < 0 && errno == EINTR) {
+            continue;
+        }
+        if (written <= 0) {
+            if (written == 0) {
+                errno = EIO;
+            }
+            return false;
+        }
+        bytes.remove_prefix(static_cast<size_t>(written));
+    }
+    return true;
+}
+
+bool sync_folder(const std::filesystem::path &folder) noexcept {
+    const UniqueFd descriptor(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return descriptor.valid() && ::fsync(descriptor.get()) == 0;
+}
+
 } // namespace ccattest::support

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <utility>
 
@@ -45,6 +46,14 @@ private:
 /// end), a symbolic-link loop, a file larger than max_size (also one that grows while read), and
 /// any read error. Throws sdk::failure(CCATTEST_E_IO).
 Bytes read_file(const std::filesystem::path &file, size_t max_size);
+
+/// Writes all of `bytes` to `descriptor`, retrying short writes and EINTR. false, with errno set,
+/// when a write fails (callers name the file in their own error).
+bool write_all(int descriptor, std::string_view bytes) noexcept;
+
+/// fsyncs a folder, so that a file created or renamed in it survives a crash. false, with errno
+/// set, when the folder cannot be opened or synced.
+bool sync_folder(const std::filesystem::path &folder) noexcept;
 
 /// read_file as text.
 std::string read_text_file(const std::filesystem::path &file, size_t max_size);
