@@ -31,14 +31,15 @@ Server::Handler text(const std::string &body) {
 
 BOOST_FIXTURE_TEST_SUITE(client, NetFixture)
 
-BOOST_AUTO_TEST_CASE(https_get_returns_status_body_and_selected_headers) {
+BOOST_AUTO_TEST_CASE(https_get_returns_status_body_and_end_to_end_headers) {
     server.handle("/doc", [](const Server::Request &request) {
         return Reply{200,
                      "collateral for " + request.target,
                      {{"Content-Type", "application/pkix-cert"},
                       {"Cache-Control", "max-age=60"},
                       {"ETag", "\"v1\""},
-                      {"Set-Cookie", "not=selected"}}};
+                      {"Set-Cookie", "not=kept"},
+                      {"TCB-Info-Issuer-Chain", "-----BEGIN%20CERTIFICATE-----"}}};
     });
     const HttpClient client(config);
     const auto response = client.perform(http_get(server.url("/doc?x=1")));
@@ -46,9 +47,11 @@ BOOST_AUTO_TEST_CASE(https_get_returns_status_body_and_selected_headers) {
     BOOST_TEST(response.body == "collateral for /doc?x=1");
     BOOST_TEST(response.final_url == server.url("/doc?x=1"));
     using Headers = std::vector<std::pair<std::string, std::string>>;
-    BOOST_TEST((response.headers == Headers{{"content-type", "application/pkix-cert"},
-                                            {"cache-control", "max-age=60"},
-                                            {"etag", "\"v1\""}}));
+    BOOST_TEST(
+        (response.headers == Headers{{"content-type", "application/pkix-cert"},
+                                     {"cache-control", "max-age=60"},
+                                     {"etag", "\"v1\""},
+                                     {"tcb-info-issuer-chain", "-----BEGIN%20CERTIFICATE-----"}}));
     BOOST_TEST(*response.header("Cache-Control") == "max-age=60");
     BOOST_TEST(!response.header("set-cookie"));
 }

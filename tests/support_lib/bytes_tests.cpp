@@ -9,6 +9,18 @@ using ccattest::support::ByteReader;
 
 BOOST_AUTO_TEST_SUITE(support_bytes)
 
+BOOST_AUTO_TEST_CASE(percent_decoding) {
+    using ccattest::support::percent_decode;
+    BOOST_TEST(percent_decode("%2D%2D%2dBEGIN%20CERTIFICATE+x", "chain") ==
+               "---BEGIN CERTIFICATE+x");
+    BOOST_TEST(percent_decode("", "chain").empty());
+    for (const char *bad : {"%", "%2", "%zz", "ab%2"}) {
+        const auto refused = refusal([&] { (void)percent_decode(bad, "chain"); });
+        BOOST_TEST(refused.first == CCATTEST_E_MALFORMED, bad);
+        BOOST_TEST(refused.second.find("chain: \"%\" at offset ") == 0U, refused.second);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(cursor_reads_length_prefixed_records) {
     // type 0x0001 (LE), length 3 (BE, as SPDM and TDX mix), body, then a trailing u32 LE.
     const Bytes data = {0x01, 0x00, 0x00, 0x03, 0xAA, 0xBB, 0xCC, 0x78, 0x56, 0x34, 0x12};

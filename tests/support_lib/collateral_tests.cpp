@@ -79,6 +79,19 @@ BOOST_AUTO_TEST_CASE(network_and_cache_answers_with_their_provenance) {
     BOOST_TEST(host.validity[0].second == 1700000123);
 }
 
+BOOST_AUTO_TEST_CASE(response_headers_come_with_the_item) {
+    FakeHost host;
+    host.headers = "Content-Type: application/json\nTCB-Info-Issuer-Chain:  %2D%2D\n";
+    const CollateralSource source(Host(&host.api));
+    const auto fetched = source.find(vcek_query());
+    BOOST_TEST_REQUIRE(fetched.item.has_value());
+    // Names compare case-insensitively; the value loses its leading blanks, nothing else.
+    BOOST_TEST(fetched.item->header("tcb-info-issuer-chain").value_or("?") == "%2D%2D");
+    BOOST_TEST(fetched.item->header("Content-Type").value_or("?") == "application/json");
+    BOOST_TEST(!fetched.item->header("Content").has_value());
+    BOOST_TEST(!fetched.item->header("Missing").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(http_answers_that_are_misses) {
     FakeHost host;
     uint32_t http_status = 404;

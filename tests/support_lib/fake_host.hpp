@@ -57,6 +57,7 @@ public:
     std::vector<std::string> logs;
     std::vector<Request> requests;
     std::vector<std::pair<std::string, int64_t>> validity;
+    std::string headers; ///< "name: value" lines every successful answer carries
     std::function<Answer(const Request &)> answer = [](const Request &) { return Answer{}; };
 
 private:
@@ -78,6 +79,11 @@ private:
             response->body.data = static_cast<uint8_t *>(std::malloc(answer.body.size()));
             std::memcpy(response->body.data, answer.body.data(), answer.body.size());
             response->body.size = answer.body.size();
+        }
+        if (!self.headers.empty()) {
+            response->headers.data = static_cast<uint8_t *>(std::malloc(self.headers.size()));
+            std::memcpy(response->headers.data, self.headers.data(), self.headers.size());
+            response->headers.size = self.headers.size();
         }
         return CCATTEST_OK;
     }

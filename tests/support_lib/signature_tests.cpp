@@ -53,6 +53,35 @@ Bytes other_s(EVP_PKEY *key, const Bytes &s) {
 
 BOOST_AUTO_TEST_SUITE(support_signatures)
 
+BOOST_AUTO_TEST_CASE(ec_public_keys_from_coordinates) {
+    const auto key = ccattest::support::generate_key(ccattest::support::KeyKind::p256);
+    Bytes point(65);
+    size_t size = 0;
+    BOOST_TEST_REQUIRE(
+        EVP_PKEY_get_octet_string_param(key.get(), "pub", point.data(), point.size(), &size) == 1);
+    const Bytes x_then_y(point.begin() + 1, point.begin() + 65);
+    const auto imported =
+        ccattest::support::ec_public_key(EcdsaAlgorithm::p256_sha256, x_then_y, "key");
+    BOOST_TEST(EVP_PKEY_eq(imported.get(), key.get()) == 1);
+    const auto message = bytes_of("signed");
+    const auto [r, s] =
+        ccattest::support::ecdsa_sign(key.get(), EcdsaAlgorithm::p256_sha256, message);
+    BOOST_TEST(ccattest::support::ecdsa_verify(imported.get(), EcdsaAlgorithm::p256_sha256, message,
+                                               r, s));
+
+    Bytes off_curve = x_then_y;
+    off_curve[63] ^= 1U;
+    const auto refused = refusal([&] {
+        (void)ccattest::support::ec_public_key(EcdsaAlgorithm::p256_sha256, off_curve, "key");
+    });
+    BOOST_TEST(refused.first == CCATTEST_E_MALFORMED);
+    BOOST_TEST(refused.second.find("key: ") == 0U, refused.second);
+    const auto short_key = refusal([&] {
+        (void)ccattest::support::ec_public_key(EcdsaAlgorithm::p384_sha384, x_then_y, "key");
+    });
+    BOOST_TEST(short_key.second == "key: EC public key of 64 bytes, expected 96 (x||y)");
+}
+
 BOOST_AUTO_TEST_CASE(openssl_made_ecdsa_signatures_verify_raw_and_der) {
     const auto p256 = fixture_key("p256.key.pem");
     const auto p384 = fixture_key("p384.key.pem");

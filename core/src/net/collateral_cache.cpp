@@ -48,8 +48,8 @@ constexpr std::string_view component = "collateral";
 constexpr size_t max_header_line = size_t{64} << 10U;
 constexpr int64_t max_body_size = int64_t{1} << 30;
 constexpr size_t max_url_size = 8192;
-constexpr size_t max_header_count = 64;
-constexpr size_t max_header_value_size = 8192;
+constexpr size_t max_header_count = max_response_headers;
+constexpr size_t max_header_value_size = max_response_header_value;
 // The longest lifetime a response can claim: a larger max-age or a far Expires is not meant
 // literally, and clamping keeps every sum below within int64_t.
 constexpr int64_t max_lifetime = int64_t{1} << 31U;

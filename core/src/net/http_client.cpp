@@ -34,9 +34,11 @@ constexpr size_t max_ca_file_size = size_t{4} << 20U;
 // How long past the deadline an operation may take to report its own timeout.
 constexpr std::chrono::milliseconds cancel_grace{200};
 
-// Headers a plugin may need (see ccattest_fetch_response.headers); everything else is dropped.
-constexpr std::array<std::string_view, 6> selected_headers = {
-    "content-type", "cache-control", "expires", "last-modified", "etag", "retry-after"};
+// Headers about the connection, the framing or the client's session, never about the document:
+// not kept.
+constexpr std::array<std::string_view, 10> dropped_headers = {
+    "connection", "keep-alive",       "transfer-encoding",  "te",         "trailer",
+    "upgrade",    "proxy-connection", "proxy-authenticate", "set-cookie", "content-length"};
 
 struct Exchange {
     HttpResponse response;
@@ -77,7 +79,7 @@ bool is_redirect(unsigned status) {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// The parts of a response the client keeps: status, body, the selected headers, the Location.
+// The parts of a response the client keeps: status, body, the end-to-end headers, the Location.
 Exchange exchange_of(http::response<http::string_body> message) {
     Exchange out;
     out.response.status = message.result_int();
@@ -91,11 +93,13 @@ Exchange exchange_of(http::response<http::string_body> message) {
                          [](unsigned char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); })) {
             continue; // obs-text: no header a plugin needs is spelled that way
         }
-        if (std::find(selected_headers.begin(), selected_headers.end(), name) !=
-            selected_headers.end()) {
-            out.response.headers.emplace_back(name, std::string(value));
-        } else if (name == "location") {
+        if (name == "location") {
             out.location = std::string(value);
+        } else if (std::find(dropped_headers.begin(), dropped_headers.end(), name) ==
+                       dropped_headers.end() &&
+                   value.size() <= max_response_header_value &&
+                   out.response.headers.size() < max_response_headers) {
+            out.response.headers.emplace_back(name, std::string(value));
         }
     }
     return out;

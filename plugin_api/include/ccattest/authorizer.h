@@ -184,9 +184,10 @@ typedef struct ccattest_fetch_response {
     uint32_t http_status; /**< the HTTP status code of the final response (after redirects) */
     /** The body, allocated with alloc (R4: the caller frees it); {NULL, 0} when empty. */
     ccattest_buffer body;
-    /** Selected response headers as "name: value" lines, names lower-case, each ending in "\n":
-     *  content-type, cache-control, expires, last-modified, etag, retry-after, when present.
-     *  Allocated with alloc (the caller frees it); {NULL, 0} when none. */
+    /** The response's end-to-end headers as "name: value" lines, names lower-case, each ending
+     *  in "\n" (content-type, cache-control, a signed document's issuer chain, ...; not
+     *  hop-by-hop headers or cookies; at most 64, each value at most 8192 bytes of printable
+     *  ASCII). Allocated with alloc (the caller frees it); {NULL, 0} when none. */
     ccattest_buffer headers;
     uint32_t source;    /**< CCATTEST_FETCH_FROM_NETWORK or CCATTEST_FETCH_FROM_CACHE */
     uint32_t reserved0; /**< zero */

@@ -30,6 +30,7 @@ Bytes signature_of(EVP_PKEY *key, JwsAlgorithm algorithm, std::span<const uint8_
     switch (algorithm) {
     case JwsAlgorithm::rs256: return rsa_sign(key, RsaAlgorithm::pkcs1_sha256, input);
     case JwsAlgorithm::ps256: return rsa_sign(key, RsaAlgorithm::pss_sha256, input);
+    case JwsAlgorithm::ps384: return rsa_sign(key, RsaAlgorithm::pss_sha384, input);
     case JwsAlgorithm::es256:
     case JwsAlgorithm::es384: {
         const auto ecdsa = algorithm == JwsAlgorithm::es256 ? EcdsaAlgorithm::p256_sha256

@@ -251,14 +251,6 @@ Bytes make_crl(const CrlSpec &spec) {
     return encode(length, der);
 }
 
-std::string certificate_pem(const Certificate &certificate) {
-    const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-    check(bio && PEM_write_bio_X509(bio.get(), certificate.get()) == 1, "certificate encoding");
-    char *data = nullptr;
-    const long length = BIO_get_mem_data(bio.get(), &data);
-    return {data, static_cast<size_t>(length)};
-}
-
 PkeyPtr generate_key(KeyKind kind) {
     PkeyPtr key;
     switch (kind) {

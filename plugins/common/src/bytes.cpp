@@ -250,4 +250,25 @@ void put_u64_le(uint8_t *out, uint64_t value) noexcept {
     }
 }
 
+std::string percent_decode(std::string_view text, const std::string &what) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out.push_back(text[i]);
+            continue;
+        }
+        const std::optional<Bytes> byte =
+            i + 2 < text.size() ? parse_hex(text.substr(i + 1, 2)) : std::nullopt;
+        if (!byte) {
+            throw sdk::failure(CCATTEST_E_MALFORMED, what + ": \"%\" at offset " +
+                                                         std::to_string(i) +
+                                                         " is not followed by two hex digits");
+        }
+        out.push_back(static_cast<char>(byte->front()));
+        i += 2;
+    }
+    return out;
+}
+
 } // namespace ccattest::support

@@ -2,7 +2,9 @@
 
 #include <ccattest/support/files.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <mutex>
 
@@ -38,6 +40,12 @@ public:
         return response.body.data == nullptr
                    ? Bytes{}
                    : Bytes(response.body.data, response.body.data + response.body.size);
+    }
+    [[nodiscard]] std::string headers() const {
+        return response.headers.data == nullptr
+                   ? std::string()
+                   : std::string(reinterpret_cast<const char *>(response.headers.data),
+                                 response.headers.size);
     }
 
     ccattest_fetch_response response{};
@@ -94,8 +102,8 @@ CollateralSource::from_directories(const CollateralQuery &query) const {
             const fs::path file = directory / name;
             std::error_code ec;
             if (fs::is_regular_file(file, ec)) {
-                return CollateralItem{read_file(file, max_file_size_), Provenance::directory,
-                                      file.string(), 0};
+                return CollateralItem{
+                    read_file(file, max_file_size_), Provenance::directory, file.string(), 0, {}};
             }
         }
     }
@@ -155,7 +163,8 @@ CollateralLookup CollateralSource::fetch(const CollateralQuery &query) const {
                                       : Provenance::network;
     host_.log(CCATTEST_LOG_DEBUG, "collateral: " + query.what + " from the " +
                                       std::string(provenance_name(provenance)) + ": " + query.url);
-    return {CollateralItem{answer.body(), provenance, query.url, answer.response.fetched_at},
+    return {CollateralItem{answer.body(), provenance, query.url, answer.response.fetched_at,
+                           answer.headers()},
             {},
             CCATTEST_OK};
 }
@@ -169,6 +178,32 @@ void CollateralSource::keep_until(const std::string &url, int64_t valid_until) c
     if (api.cache_validity(api.host_context, &request, valid_until) != CCATTEST_OK) {
         host_.log(CCATTEST_LOG_DEBUG, "collateral: the host's cache holds nothing for " + url);
     }
+}
+
+std::optional<std::string> CollateralItem::header(std::string_view name) const {
+    // One "name: value" line per header; names compare case-insensitively (HTTP).
+    size_t start = 0;
+    while (start < headers.size()) {
+        size_t end = headers.find('\n', start);
+        if (end == std::string::npos) {
+            end = headers.size();
+        }
+        const std::string_view line(headers.data() + start, end - start);
+        const size_t colon = line.find(':');
+        if (colon == name.size() &&
+            std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            std::string_view value = line.substr(colon + 1);
+            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+                value.remove_prefix(1);
+            }
+            return std::string(value);
+        }
+        start = end + 1;
+    }
+    return std::nullopt;
 }
 
 } // namespace ccattest::support

@@ -198,6 +198,17 @@ Decoded decode_x509(std::span<const uint8_t> data, const std::string &what, Enco
 
 } // namespace
 
+std::string certificate_pem(const Certificate &certificate) {
+    const BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!bio || PEM_write_bio_X509(bio.get(), certificate.get()) != 1) {
+        throw sdk::failure(CCATTEST_E_NO_MEMORY,
+                           "cannot encode a certificate as PEM: " + openssl_error());
+    }
+    char *data = nullptr;
+    const long length = BIO_get_mem_data(bio.get(), &data);
+    return {data, static_cast<size_t>(length)};
+}
+
 std::string describe_certificate(const Certificate &certificate) {
     const std::string cn = certificate.subject_cn();
     return "certificate \"" + (cn.empty() ? std::string("(no CN)") : cn) + "\"";
@@ -212,6 +223,47 @@ std::string openssl_error() {
         out += (out.empty() ? "" : "; ") + std::string(text);
     }
     return out;
+}
+
+std::optional<int64_t> parse_rfc3339(std::string_view text, bool *shaped) {
+    static constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+    bool matches = text.size() == shape.size();
+    for (size_t i = 0; matches && i < shape.size(); ++i) {
+        const bool digit = text[i] >= '0' && text[i] <= '9';
+        matches = shape[i] == 'd' ? digit : text[i] == shape[i];
+    }
+    if (shaped != nullptr) {
+        *shaped = matches;
+    }
+    if (!matches) {
+        return std::nullopt;
+    }
+    const auto field = [&](size_t at, size_t length) {
+        int value = 0;
+        for (size_t i = at; i < at + length; ++i) {
+            value = value * 10 + (text[i] - '0');
+        }
+        return value;
+    };
+    std::tm parts{};
+    parts.tm_year = field(0, 4) - 1900;
+    parts.tm_mon = field(5, 2) - 1;
+    parts.tm_mday = field(8, 2);
+    parts.tm_hour = field(11, 2);
+    parts.tm_min = field(14, 2);
+    parts.tm_sec = field(17, 2);
+    // timegm quietly turns 2023-02-31 into 2023-03-03: a date that does not come back unchanged
+    // does not exist.
+    const std::tm given = parts;
+    const time_t seconds = timegm(&parts);
+    std::tm back{};
+    if (gmtime_r(&seconds, &back) == nullptr || back.tm_year != given.tm_year ||
+        back.tm_mon != given.tm_mon || back.tm_mday != given.tm_mday ||
+        back.tm_hour != given.tm_hour || back.tm_min != given.tm_min ||
+        back.tm_sec != given.tm_sec) {
+        return std::nullopt;
+    }
+    return static_cast<int64_t>(seconds);
 }
 
 std::string rfc3339(int64_t seconds) {

@@ -182,6 +182,8 @@ bool signature_verifies(const Jwk &key, JwsAlgorithm algorithm, std::span<const 
         return ecdsa_verify_raw(key.key.get(), EcdsaAlgorithm::p256_sha256, input, signature);
     case JwsAlgorithm::es384:
         return ecdsa_verify_raw(key.key.get(), EcdsaAlgorithm::p384_sha384, input, signature);
+    case JwsAlgorithm::ps384:
+        return rsa_verify(key.key.get(), RsaAlgorithm::pss_sha384, input, signature);
     }
     return false;
 }
@@ -241,13 +243,15 @@ const char *jws_algorithm_name(JwsAlgorithm algorithm) noexcept {
     case JwsAlgorithm::ps256: return "PS256";
     case JwsAlgorithm::es256: return "ES256";
     case JwsAlgorithm::es384: return "ES384";
+    case JwsAlgorithm::ps384: return "PS384";
     }
     return "?";
 }
 
 std::optional<JwsAlgorithm> jws_algorithm_from_name(std::string_view name) noexcept {
     for (const JwsAlgorithm algorithm :
-         {JwsAlgorithm::rs256, JwsAlgorithm::ps256, JwsAlgorithm::es256, JwsAlgorithm::es384}) {
+         {JwsAlgorithm::rs256, JwsAlgorithm::ps256, JwsAlgorithm::es256, JwsAlgorithm::es384,
+          JwsAlgorithm::ps384}) {
         if (name == jws_algorithm_name(algorithm)) {
             return algorithm;
         }

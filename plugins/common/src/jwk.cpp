@@ -16,16 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-struct ParamBuildDeleter {
-    void operator()(OSSL_PARAM_BLD *p) const noexcept { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamDeleter {
-    void operator()(OSSL_PARAM *p) const noexcept { OSSL_PARAM_free(p); }
-};
-struct PkeyCtxDeleter {
-    void operator()(EVP_PKEY_CTX *p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-
 constexpr size_t max_jwks_text = size_t{1} << 20U;
 constexpr size_t jwk_json_depth = 8;
 
@@ -58,34 +48,6 @@ Bytes required_base64url(const json::object &object, std::string_view name,
                             what + ": member \"" + std::string(name) + "\"");
 }
 
-std::shared_ptr<EVP_PKEY> key_from_params(const char *type, OSSL_PARAM_BLD *builder,
-                                          const std::string &what) {
-    const std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(builder));
-    const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> context(
-        EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
-    EVP_PKEY *key = nullptr;
-    if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-        const std::string reason = openssl_error();
-        throw failure(CCATTEST_E_MALFORMED, what + ": not a valid " + type + " public key" +
-                                                (reason.empty() ? "" : ": " + reason));
-    }
-    // A successful import can leave entries behind (OpenSSL tries more than one decoder): they
-    // are no reason for a later failure.
-    (void)openssl_error();
-    std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
-    const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> check(
-        EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-    if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-        (void)openssl_error();
-        throw failure(CCATTEST_E_MALFORMED, what + ": the " + type +
-                                                " public key fails its checks (for EC: the "
-                                                "point is not on the curve)");
-    }
-    (void)openssl_error();
-    return owned;
-}
-
 std::shared_ptr<EVP_PKEY> rsa_key(const json::object &object, const std::string &what) {
     const Bytes n = required_base64url(object, "n", what);
     const Bytes e = required_base64url(object, "e", what);
@@ -107,23 +69,7 @@ std::shared_ptr<EVP_PKEY> rsa_key(const json::object &object, const std::string 
                           " bits is outside the accepted " + std::to_string(min_rsa_bits) + " to " +
                           std::to_string(max_rsa_bits) + " bits");
     }
-    const std::unique_ptr<BIGNUM, BnDeleter> modulus(
-        BN_bin2bn(n.data(), static_cast<int>(n.size()), nullptr));
-    const std::unique_ptr<BIGNUM, BnDeleter> exponent(
-        BN_bin2bn(e.data(), static_cast<int>(e.size()), nullptr));
-    const std::unique_ptr<OSSL_PARAM_BLD, ParamBuildDeleter> builder(OSSL_PARAM_BLD_new());
-    if (!modulus || !exponent || !builder ||
-        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) != 1 ||
-        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, exponent.get()) != 1) {
-        throw failure(CCATTEST_E_NO_MEMORY, what + ": cannot build an RSA key");
-    }
-    auto key = key_from_params("RSA", builder.get(), what);
-    try {
-        require_rsa_key(key.get());
-    } catch (const failure &e_) {
-        throw failure(e_.status(), what + ": " + e_.what());
-    }
-    return key;
+    return rsa_public_key(n, e, what);
 }
 
 std::shared_ptr<EVP_PKEY> ec_key(const json::object &object, const std::string &what) {
@@ -143,18 +89,11 @@ std::shared_ptr<EVP_PKEY> ec_key(const json::object &object, const std::string &
             throw failure(CCATTEST_E_MALFORMED, message);
         }
     }
-    Bytes point{0x04};
-    point.insert(point.end(), x.begin(), x.end());
-    point.insert(point.end(), y.begin(), y.end());
-    const char *group = curve == "P-256" ? "prime256v1" : "secp384r1";
-    const std::unique_ptr<OSSL_PARAM_BLD, ParamBuildDeleter> builder(OSSL_PARAM_BLD_new());
-    if (!builder ||
-        OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                         point.size()) != 1) {
-        throw failure(CCATTEST_E_NO_MEMORY, what + ": cannot build an EC key");
-    }
-    return key_from_params("EC", builder.get(), what);
+    Bytes x_then_y = x;
+    x_then_y.insert(x_then_y.end(), y.begin(), y.end());
+    return ec_public_key(curve == "P-256" ? EcdsaAlgorithm::p256_sha256
+                                          : EcdsaAlgorithm::p384_sha384,
+                         x_then_y, what);
 }
 
 std::vector<Certificate> x5c_of(const json::object &object, EVP_PKEY *key,
@@ -215,7 +154,8 @@ std::vector<std::string> key_ops_of(const json::object &object, const std::strin
 bool Jwk::fits(JwsAlgorithm algorithm) const {
     switch (algorithm) {
     case JwsAlgorithm::rs256:
-    case JwsAlgorithm::ps256: return EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA;
+    case JwsAlgorithm::ps256:
+    case JwsAlgorithm::ps384: return EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA;
     case JwsAlgorithm::es256: return ec_curve_of(key.get()) == "P-256";
     case JwsAlgorithm::es384: return ec_curve_of(key.get()) == "P-384";
     }

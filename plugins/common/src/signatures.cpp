@@ -1,12 +1,14 @@
 #include "ccattest/support/signatures.hpp"
 #include "ccattest/support/openssl_ptr.hpp"
 
+#include "ccattest/support/crypto.hpp"
 #include "ccattest/support/der.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
 #include <algorithm>
@@ -27,6 +29,44 @@ struct OpensslFree {
 struct GroupDeleter {
     void operator()(EC_GROUP *p) const noexcept { EC_GROUP_free(p); }
 };
+
+struct ParamBuildDeleter {
+    void operator()(OSSL_PARAM_BLD *p) const noexcept { OSSL_PARAM_BLD_free(p); }
+};
+struct ParamDeleter {
+    void operator()(OSSL_PARAM *p) const noexcept { OSSL_PARAM_free(p); }
+};
+struct PkeyCtxDeleter {
+    void operator()(EVP_PKEY_CTX *p) const noexcept { EVP_PKEY_CTX_free(p); }
+};
+
+std::shared_ptr<EVP_PKEY> key_from_params(const char *type, OSSL_PARAM_BLD *builder,
+                                          const std::string &what) {
+    const std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(builder));
+    const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> context(
+        EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+    EVP_PKEY *key = nullptr;
+    if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
+        EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+        const std::string reason = openssl_error();
+        throw failure(CCATTEST_E_MALFORMED, what + ": not a valid " + type + " public key" +
+                                                (reason.empty() ? "" : ": " + reason));
+    }
+    // A successful import can leave entries behind (OpenSSL tries more than one decoder): they
+    // are no reason for a later failure.
+    (void)openssl_error();
+    std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
+    const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> check(
+        EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+        (void)openssl_error();
+        throw failure(CCATTEST_E_MALFORMED, what + ": the " + type +
+                                                " public key fails its checks (for EC: the "
+                                                "point is not on the curve)");
+    }
+    (void)openssl_error();
+    return owned;
+}
 
 void drain() noexcept {
     ERR_clear_error();
@@ -238,6 +278,47 @@ bool rsa_verify(EVP_PKEY *key, RsaAlgorithm algorithm, std::span<const uint8_t> 
                 std::span<const uint8_t> signature) {
     require_rsa_key(key);
     return digest_verify(key, rsa_digest(algorithm), message, signature, algorithm);
+}
+
+std::shared_ptr<EVP_PKEY> ec_public_key(EcdsaAlgorithm algorithm, std::span<const uint8_t> x_then_y,
+                                        const std::string &what) {
+    const size_t size = 2 * ecdsa_scalar_size(algorithm);
+    if (x_then_y.size() != size) {
+        throw failure(CCATTEST_E_MALFORMED,
+                      what + ": EC public key of " + std::to_string(x_then_y.size()) +
+                          " bytes, expected " + std::to_string(size) + " (x||y)");
+    }
+    Bytes point{0x04};
+    point.insert(point.end(), x_then_y.begin(), x_then_y.end());
+    const char *group = algorithm == EcdsaAlgorithm::p256_sha256 ? "prime256v1" : "secp384r1";
+    const std::unique_ptr<OSSL_PARAM_BLD, ParamBuildDeleter> builder(OSSL_PARAM_BLD_new());
+    if (!builder ||
+        OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                         point.size()) != 1) {
+        throw failure(CCATTEST_E_NO_MEMORY, what + ": cannot build an EC key");
+    }
+    return key_from_params("EC", builder.get(), what);
+}
+
+std::shared_ptr<EVP_PKEY> rsa_public_key(std::span<const uint8_t> modulus,
+                                         std::span<const uint8_t> exponent,
+                                         const std::string &what) {
+    const BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
+    const BnPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
+    const std::unique_ptr<OSSL_PARAM_BLD, ParamBuildDeleter> builder(OSSL_PARAM_BLD_new());
+    if (!n || !e || !builder ||
+        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+        throw failure(CCATTEST_E_NO_MEMORY, what + ": cannot build an RSA key");
+    }
+    auto key = key_from_params("RSA", builder.get(), what);
+    try {
+        require_rsa_key(key.get());
+    } catch (const failure &e_) {
+        throw failure(e_.status(), what + ": " + e_.what());
+    }
+    return key;
 }
 
 } // namespace ccattest::support

@@ -1,6 +1,6 @@
 #include "config.hpp"
 
-#include <ccattest/support/bytes.hpp>
+#include <ccattest/support/config_values.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -12,27 +12,9 @@ using sdk::failure;
 
 namespace {
 
-template <size_t N>
-void hex_into(const json::object &object, const char *key, std::array<uint8_t, N> &out) {
-    if (const auto *value = object.if_contains(key)) {
-        const auto bytes = support::from_hex(value->as_string(), key);
-        if (bytes.size() != N) {
-            throw failure(CCATTEST_E_CONFIG, std::string(key) + " is " +
-                                                 std::to_string(bytes.size()) +
-                                                 " bytes, expected " + std::to_string(N));
-        }
-        std::copy(bytes.begin(), bytes.end(), out.begin());
-    }
-}
-
 uint8_t small(const json::object &object, const char *key, uint8_t fallback) {
     const auto *value = object.if_contains(key);
     return value != nullptr ? static_cast<uint8_t>(value->to_number<int64_t>()) : fallback;
-}
-
-std::optional<std::string> text(const json::object &object, const char *key) {
-    const auto *value = object.if_contains(key);
-    return value != nullptr ? std::optional(std::string(value->as_string())) : std::nullopt;
 }
 
 Product product_named(const json::value &value) {
@@ -79,10 +61,10 @@ SimulatorConfig simulator_config(const json::object &block) {
     if (const auto *key = block.if_contains("signing_key")) {
         sim.signing_key = key->as_string() == "vlek" ? SigningKey::vlek : SigningKey::vcek;
     }
-    hex_into(block, "measurement", sim.measurement);
-    hex_into(block, "host_data", sim.host_data);
-    hex_into(block, "family_id", sim.family_id);
-    hex_into(block, "image_id", sim.image_id);
+    support::config_hex(block, "measurement", sim.measurement);
+    support::config_hex(block, "host_data", sim.host_data);
+    support::config_hex(block, "family_id", sim.family_id);
+    support::config_hex(block, "image_id", sim.image_id);
     simulator_policy(block, sim);
     if (const auto *vmpl = block.if_contains("vmpl")) {
         sim.vmpl = static_cast<uint32_t>(vmpl->to_number<int64_t>());
@@ -101,10 +83,10 @@ SimulatorConfig simulator_config(const json::object &block) {
 
 VerifierConfig verifier_config(const json::object &config) {
     VerifierConfig verifier;
-    if (auto dir = text(config, "trust_dir")) {
+    if (auto dir = support::config_text(config, "trust_dir")) {
         verifier.trust_dir = *dir;
     }
-    if (auto dir = text(config, "collateral_dir")) {
+    if (auto dir = support::config_text(config, "collateral_dir")) {
         verifier.collateral_dir = *dir;
     }
     if (const auto *files = config.if_contains("certificate_files")) {
@@ -115,7 +97,7 @@ VerifierConfig verifier_config(const json::object &config) {
     if (const auto *product = config.if_contains("product")) {
         verifier.product = product_named(*product);
     }
-    if (auto url = text(config, "kds_url")) {
+    if (auto url = support::config_text(config, "kds_url")) {
         verifier.kds_url = *url;
     }
     if (const auto *allow = config.if_contains("allow_simulated")) {
@@ -137,16 +119,16 @@ PluginConfig parse_plugin_config(const json::object &config) {
         source.simulator = simulator_config(sim->as_object());
         out.verifier.simulator_state_dir = source.simulator->state_dir;
     }
-    if (auto name = text(config, "source")) {
+    if (auto name = support::config_text(config, "source")) {
         source.source = *name;
     }
     if (const auto *vmpl = config.if_contains("vmpl")) {
         source.vmpl = static_cast<uint32_t>(vmpl->to_number<int64_t>());
     }
-    if (auto path = text(config, "configfs_path")) {
+    if (auto path = support::config_text(config, "configfs_path")) {
         source.configfs_path = *path;
     }
-    if (auto path = text(config, "sev_guest_device")) {
+    if (auto path = support::config_text(config, "sev_guest_device")) {
         source.sev_guest_device = *path;
     }
     if (source.source == "simulator" && !source.simulator) {

@@ -16,7 +16,6 @@
 namespace {
 namespace snp = ccattest::snp;
 namespace support = ccattest::support;
-using ccattest::sdk::failure;
 
 class SnpPlugin {
 public:
@@ -39,19 +38,10 @@ public:
         snp::PluginConfig parsed = snp::parse_plugin_config(config);
         const bool allow_simulated = parsed.verifier.allow_simulated;
         auto plugin = std::unique_ptr<SnpPlugin>(new SnpPlugin(host, std::move(parsed.source)));
-        try {
-            plugin->verifier_ = std::make_unique<snp::Verifier>(std::move(parsed.verifier), host);
-        } catch (const failure &e) { // an unreadable file the config names is a config error
-            throw failure(e.status() == CCATTEST_E_IO ? CCATTEST_E_CONFIG : e.status(), e.what());
-        }
-        if (allow_simulated) {
-            host.log(CCATTEST_LOG_WARNING, "SIMULATED SEV-SNP hardware is trusted by this instance "
-                                           "(allow_simulated): its claims carry simulated=true");
-        }
-        if (plugin->source_.source == "simulator") {
-            host.log(CCATTEST_LOG_WARNING,
-                     "evidence source is the SIMULATOR: tokens prove nothing about hardware");
-        }
+        plugin->verifier_ = support::config_part(
+            [&] { return std::make_unique<snp::Verifier>(std::move(parsed.verifier), host); });
+        support::warn_about_simulation(host, "SEV-SNP", allow_simulated,
+                                       plugin->source_.source == "simulator");
         return plugin;
     }
 

@@ -88,11 +88,18 @@ struct HttpRequest {
     std::function<void(const Url &)> redirect_guard{};
 };
 
+/// Bounds of the headers a response keeps (and the collateral cache stores with it): a service
+/// may send a signed document's issuer chain in a header (a few KiB), nothing legitimate needs
+/// more.
+inline constexpr size_t max_response_headers = 64;
+inline constexpr size_t max_response_header_value = 8192;
+
 struct HttpResponse {
     unsigned status = 0;
     std::string body;
-    /// Selected headers (content-type, cache-control, expires, last-modified, etag, retry-after),
-    /// names lower-case, in the order received.
+    /// The end-to-end headers (not hop-by-hop ones, not cookies), names lower-case, in the order
+    /// received: at most max_response_headers, each value at most max_response_header_value bytes
+    /// of printable ASCII (others are dropped).
     std::vector<std::pair<std::string, std::string>> headers;
     std::string final_url; ///< the URL that answered, after redirects
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const;

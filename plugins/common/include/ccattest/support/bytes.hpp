@@ -97,6 +97,10 @@ Bytes base64url_decode(std::string_view text, const std::string &what);
 
 bool is_all_zero(std::span<const uint8_t> bytes) noexcept;
 
+/// Percent-decoding of a URL component or header value ("%2D" -> "-"; "+" stays "+"). Throws
+/// sdk::failure(CCATTEST_E_MALFORMED) naming `what` for a "%" not followed by two hex digits.
+std::string percent_decode(std::string_view text, const std::string &what);
+
 void put_u32_le(uint8_t *out, uint32_t value) noexcept;
 void put_u64_le(uint8_t *out, uint64_t value) noexcept;
 

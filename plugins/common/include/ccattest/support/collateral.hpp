@@ -42,6 +42,12 @@ struct CollateralItem {
     Provenance provenance = Provenance::directory;
     std::string origin;     ///< the file read or the URL fetched
     int64_t fetched_at = 0; ///< cache and network: when the host received it
+    /// cache and network: the response's headers, one "name: value" line each (as the host
+    /// passes them), e.g. the issuer chain a service sends beside a signed document.
+    std::string headers;
+
+    /// The first header of that name (case-insensitive), its value without leading blanks.
+    [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
 };
 
 /// What a lookup found; on a miss, why (for the caller's message).

@@ -41,6 +41,11 @@ std::string openssl_error();
 
 /// Seconds since the epoch as RFC 3339 UTC ("2029-09-24T00:55:28Z").
 std::string rfc3339(int64_t seconds);
+/// The form rfc3339 writes ("YYYY-MM-DDThh:mm:ssZ": whole seconds, UTC) as seconds since the
+/// epoch; nullopt for any other text and for dates that do not exist (2023-02-31, 23:59:60).
+/// `shaped`, when given, says whether the text had the form, so a caller can tell a date that does
+/// not exist from text that is no time at all.
+std::optional<int64_t> parse_rfc3339(std::string_view text, bool *shaped = nullptr);
 
 /// How an X.509 object (certificate or CRL) may be encoded.
 ///
@@ -90,6 +95,10 @@ private:
     std::shared_ptr<X509> certificate_;
     std::array<uint8_t, 32> sha256_{};
 };
+
+/// The certificate as one PEM block, as OpenSSL writes it (64-character base64 lines, "\n" line
+/// ends, a final "\n"): the one canonical PEM spelling of a certificate.
+std::string certificate_pem(const Certificate &certificate);
 
 /// "certificate \"<subject CN>\"" (or "(no CN)"), for messages.
 std::string describe_certificate(const Certificate &certificate);

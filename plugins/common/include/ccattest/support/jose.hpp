@@ -19,9 +19,9 @@
 
 namespace ccattest::support {
 
-enum class JwsAlgorithm { rs256, ps256, es256, es384 };
+enum class JwsAlgorithm { rs256, ps256, es256, es384, ps384 };
 
-/// "RS256", "PS256", "ES256", "ES384".
+/// "RS256", "PS256", "ES256", "ES384", "PS384".
 const char *jws_algorithm_name(JwsAlgorithm algorithm) noexcept;
 /// The algorithm of a name; nullopt for any other name ("none", "HS256", "RS512").
 std::optional<JwsAlgorithm> jws_algorithm_from_name(std::string_view name) noexcept;

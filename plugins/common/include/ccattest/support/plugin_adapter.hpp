@@ -95,6 +95,31 @@ struct VerifyRequest {
     int64_t verification_time = 0;
 };
 
+/// Runs `make` (a part of create, e.g. the verifier); a file the config names that cannot be read
+/// (CCATTEST_E_IO) is reported as what it is at create: a config error.
+template <typename Make> auto config_part(Make &&make) -> decltype(make()) {
+    try {
+        return make();
+    } catch (const sdk::failure &e) {
+        throw sdk::failure(e.status() == CCATTEST_E_IO ? CCATTEST_E_CONFIG : e.status(), e.what());
+    }
+}
+
+/// The warnings every plugin with a simulator logs at create: that this instance trusts simulated
+/// hardware (`platform`, e.g. "TDX"), and that its evidence source is the simulator.
+inline void warn_about_simulation(const Host &host, const std::string &platform,
+                                  bool trusts_simulated, bool generates_simulated) {
+    if (trusts_simulated) {
+        host.log(CCATTEST_LOG_WARNING, "SIMULATED " + platform +
+                                           " hardware is trusted by this instance "
+                                           "(allow_simulated): its claims carry simulated=true");
+    }
+    if (generates_simulated) {
+        host.log(CCATTEST_LOG_WARNING,
+                 "evidence source is the SIMULATOR: tokens prove nothing about hardware");
+    }
+}
+
 using ReportData = std::span<const uint8_t, CCATTEST_REPORT_DATA_SIZE>;
 
 template <typename Plugin>

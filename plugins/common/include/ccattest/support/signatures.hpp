@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -99,5 +100,17 @@ inline bool ecdsa_sha384_verify(EVP_PKEY *key, std::span<const uint8_t> message,
 /// min_rsa_bits..max_rsa_bits.
 bool rsa_verify(EVP_PKEY *key, RsaAlgorithm algorithm, std::span<const uint8_t> message,
                 std::span<const uint8_t> signature);
+
+/// The EC public key with coordinates x||y (big-endian, each ecdsa_scalar_size bytes) on the
+/// algorithm's curve. Throws sdk::failure(CCATTEST_E_MALFORMED) naming `what` for another length or
+/// a point not on the curve.
+std::shared_ptr<EVP_PKEY> ec_public_key(EcdsaAlgorithm algorithm, std::span<const uint8_t> x_then_y,
+                                        const std::string &what);
+/// The RSA public key (n, e) (big-endian). Throws sdk::failure naming `what`: CCATTEST_E_MALFORMED
+/// for a key OpenSSL refuses, CCATTEST_E_VERIFICATION_FAILED for a size outside
+/// min_rsa_bits..max_rsa_bits.
+std::shared_ptr<EVP_PKEY> rsa_public_key(std::span<const uint8_t> modulus,
+                                         std::span<const uint8_t> exponent,
+                                         const std::string &what);
 
 } // namespace ccattest::support

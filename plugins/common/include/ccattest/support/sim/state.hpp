@@ -67,9 +67,6 @@ struct CrlSpec {
 /// The CRL, DER-encoded.
 Bytes make_crl(const CrlSpec &spec);
 
-/// The DER of a certificate as PEM text.
-std::string certificate_pem(const Certificate &certificate);
-
 /// ECDSA signature of message as big-endian (r, s), each ecdsa_scalar_size bytes.
 std::pair<Bytes, Bytes> ecdsa_sign(EVP_PKEY *key, EcdsaAlgorithm algorithm,
                                    std::span<const uint8_t> message);
