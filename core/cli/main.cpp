@@ -13,6 +13,7 @@
 #include "ccattest/core/digest.hpp"
 
 #include <ccattest/authorizer.hpp>
+#include <ccattest/support/crypto.hpp>
 #include <ccattest/support/files.hpp>
 
 #include <algorithm>
@@ -252,29 +253,16 @@ int64_t parse_time(const std::string &text) {
         }
         return seconds;
     }
-    std::tm parts{};
-    std::istringstream in(text);
-    in >> std::get_time(&parts, "%Y-%m-%dT%H:%M:%S");
-    std::string rest;
-    if (!in.fail()) {
-        std::getline(in, rest);
-    }
-    if (in.fail() || rest != "Z") {
+    bool shaped = false;
+    const std::optional<int64_t> seconds = ccattest::support::parse_rfc3339(text, &shaped);
+    if (!shaped) {
         throw UsageError("--at: \"" + text +
                          "\" is not an RFC 3339 UTC time like 2024-05-01T12:00:00Z, nor seconds");
     }
-    // timegm quietly turns 2023-02-31 into 2023-03-03: a date that does not come back unchanged
-    // does not exist.
-    const std::tm given = parts;
-    const time_t seconds = timegm(&parts);
-    std::tm back{};
-    if (gmtime_r(&seconds, &back) == nullptr || back.tm_year != given.tm_year ||
-        back.tm_mon != given.tm_mon || back.tm_mday != given.tm_mday ||
-        back.tm_hour != given.tm_hour || back.tm_min != given.tm_min ||
-        back.tm_sec != given.tm_sec) {
+    if (!seconds) {
         throw UsageError("--at: \"" + text + "\" is not a date and time that exists");
     }
-    return static_cast<int64_t>(seconds);
+    return *seconds;
 }
 
 std::vector<uint8_t> read_evidence(const std::string &file) {
@@ -368,15 +356,42 @@ Target find_target(const po::variables_map &values) {
 }
 
 // Command-line settings become plugin config keys, when the plugin's schema has them.
-void apply_option(Target &target, const std::string &key, json::value value, const char *option) {
+bool schema_has(const Target &target, const std::string &key) {
     json::error_code ec;
     const json::value published = json::parse(target.library->api().config_schema, ec);
     const json::value *properties = ec ? nullptr : published.as_object().if_contains("properties");
-    if (properties == nullptr || !properties->as_object().contains(key)) {
+    return properties != nullptr && properties->as_object().contains(key);
+}
+
+void apply_option(Target &target, const std::string &key, json::value value, const char *option) {
+    if (!schema_has(target, key)) {
         throw UsageError(std::string(option) + ": plugin " + target.library->api().namespace_id +
                          " has no \"" + key + "\" setting");
     }
     target.config[key] = std::move(value);
+}
+
+// --collateral: a plugin whose schema has "collateral" takes folders and files alike (each file
+// recognised by its content); one with "collateral_dir" takes one folder of its own layout.
+void apply_collateral(Target &target, const std::vector<std::string> &paths) {
+    if (schema_has(target, "collateral")) {
+        json::array entries;
+        for (const auto &path : paths) {
+            std::error_code ec;
+            if (!fs::exists(path, ec)) {
+                throw UsageError("--collateral: " + path + " does not exist");
+            }
+            entries.emplace_back(fs::absolute(path).string());
+        }
+        apply_option(target, "collateral", std::move(entries), "--collateral");
+        return;
+    }
+    if (paths.size() != 1) {
+        throw UsageError(std::string("--collateral: plugin ") + target.library->api().namespace_id +
+                         " takes one collateral folder, not " + std::to_string(paths.size()));
+    }
+    apply_option(target, "collateral_dir", json::string(fs::absolute(paths.front()).string()),
+                 "--collateral");
 }
 
 std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &values) {
@@ -389,9 +404,7 @@ std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &valu
         apply_option(target, "certificate_files", std::move(files), "--cert");
     }
     if (values.count("collateral") != 0) {
-        apply_option(target, "collateral_dir",
-                     json::string(fs::absolute(values["collateral"].as<std::string>()).string()),
-                     "--collateral");
+        apply_collateral(target, values["collateral"].as<std::vector<std::string>>());
     }
     if (values.count("product") != 0) {
         apply_option(target, "product", json::string(values["product"].as<std::string>()),
@@ -429,7 +442,9 @@ po::options_description verify_options() {
     add_evidence_options(options);
     options.add_options()("cert", po::value<std::vector<std::string>>()->value_name("FILE"),
                           "a certificate or CRL to use (repeatable), e.g. the VCEK")(
-        "collateral", po::value<std::string>()->value_name("DIR"), "offline collateral folder")(
+        "collateral", po::value<std::vector<std::string>>()->value_name("DIR|FILE"),
+        "offline collateral (repeatable): x-snp one folder; x-tdx folders and files, each\n"
+        "recognised by its content (TCB info, QE identity, CRLs, issuer chains)")(
         "report-data", po::value<std::string>()->value_name("HEX"),
         "the 64 bytes the evidence must be bound to, as 128 hex digits")(
         "no-binding", "check no binding (the report data is only reported)")(
@@ -728,7 +743,7 @@ int run_simulate(const po::variables_map &values) {
     if (values.count("json") != 0) {
         std::cout << json::serialize(result.to_json()) << '\n';
     } else {
-        std::cout << "ccattest simulate: " << origin << " (SIMULATED SEV-SNP hardware)\n";
+        std::cout << "ccattest simulate: " << origin << " (SIMULATED hardware)\n";
         if (const auto *description = scenario.as_object().if_contains("description")) {
             std::cout << description->as_string().c_str() << "\n";
         }

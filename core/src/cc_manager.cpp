@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -110,7 +111,7 @@ CcInfo CCManager::generate(const Challenge &challenge) {
         challenge, site_identity(settings_.site, settings_.tls_key_sha256.value_or("")),
         info.issued_at);
     for (const auto &record : registry_->plugins()) {
-        if (!record.authorizer ||
+        if (!record.authorizer || record.entry.verify_only ||
             (record.authorizer->library().api().capabilities & CCATTEST_CAP_GENERATE) == 0) {
             continue;
         }
@@ -300,6 +301,16 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
         if (info.tokens.count(ns) == 0) {
             refuse("required namespace " + ns + " is missing");
         }
+    }
+    if (const auto one_of = policy_.required_one_of(authenticated_site, role);
+        !one_of.empty() && std::none_of(one_of.begin(), one_of.end(), [&](const std::string &ns) {
+            return info.tokens.count(ns) != 0;
+        })) {
+        std::string names;
+        for (const auto &ns : one_of) {
+            names += (names.empty() ? "" : ", ") + ns;
+        }
+        refuse("presents none of the namespaces its role must present one of: " + names);
     }
     size_t policy_failures = 0;
     const int64_t now = clock_();

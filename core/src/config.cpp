@@ -91,6 +91,9 @@ PluginEntry make_entry(const json::object &object, const std::string &file,
     if (const auto *enabled = object.if_contains("enabled")) {
         entry.enabled = enabled->get_bool();
     }
+    if (const auto *verify_only = object.if_contains("verify_only")) {
+        entry.verify_only = verify_only->get_bool();
+    }
     if (const auto *config = object.if_contains("config")) {
         entry.config = config->get_object();
     }

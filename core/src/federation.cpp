@@ -16,9 +16,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The measurement of the demonstration image (config/policies/snp-simulator-demo.json).
-constexpr const char *demo_measurement = "5ccada5ccada5ccada5ccada5ccada5ccada5ccada5ccada5ccada5cc"
-                                         "ada5ccada5ccada5ccada5ccada5ccada5ccada";
+// A simulated platform a site may run on (config/examples/simulated-platforms.json).
+struct Platform {
+    std::string name;
+    const json::object *entry = nullptr;
+
+    [[nodiscard]] std::string text(const char *key) const {
+        return std::string(entry->at(key).get_string());
+    }
+};
+
+Platform platform_named(const std::string &name) {
+    static const json::value &table = builtin_schema("simulated-platforms.json");
+    const json::value *entry = table.at("platforms").get_object().if_contains(name);
+    if (entry == nullptr) { // the scenario schema lists the same names
+        throw ConfigError({"scenario: unknown platform \"" + name + "\""});
+    }
+    return {name, &entry->get_object()};
+}
 
 struct SiteSpec {
     std::string name;
@@ -27,6 +42,9 @@ struct SiteSpec {
     json::value policy;
     std::map<std::string, int64_t> resources;
     json::object hardware;
+    Platform platform;
+    /// The other platforms of the federation, whose evidence this site verifies.
+    std::vector<Platform> peer_platforms;
 };
 
 struct Site {
@@ -63,9 +81,12 @@ SiteSpec site_spec(const json::object &object, const std::string &role,
     if (const auto *hardware = object.if_contains("hardware")) {
         spec.hardware = hardware->get_object();
     }
+    const auto *platform = object.if_contains("platform");
+    spec.platform =
+        platform_named(platform != nullptr ? std::string(platform->get_string()) : "snp");
     const json::value *policy = object.if_contains("policy");
     if (policy == nullptr) {
-        spec.policy = builtin_schema("snp-simulator-demo.json");
+        spec.policy = builtin_schema(spec.platform.text("policy"));
     } else if (policy->is_string()) {
         spec.policy = read_json_file(options.scenario_dir / std::string(policy->get_string()));
     } else {
@@ -74,28 +95,42 @@ SiteSpec site_spec(const json::object &object, const std::string &role,
     return spec;
 }
 
-std::unique_ptr<CCManager> start_site(const SiteSpec &spec, const FederationOptions &options,
-                                      const CCManager::Clock &clock) {
-    json::object simulator{{"state_dir", (options.state_dir / "snp-simulator").string()},
-                           {"measurement", demo_measurement}};
-    for (const auto &[key, value] : spec.hardware) {
-        simulator[key] = value;
+// The plugin entry of a platform at a site: its own (the simulator generates its evidence) or a
+// peer's (verify only: the simulator's state folder is where the peers' simulated roots are).
+PluginEntry platform_entry(const SiteSpec &spec, const Platform &platform, bool own,
+                           const FederationOptions &options) {
+    json::object simulator = platform.entry->at("simulator").get_object();
+    simulator["state_dir"] = (options.state_dir / platform.text("state_subdir")).string();
+    if (own) {
+        for (const auto &[key, value] : spec.hardware) {
+            simulator[key] = value;
+        }
     }
     PluginEntry entry;
     entry.origin_file = "scenario";
     entry.origin_pointer = "/" + spec.name;
-    entry.label = "snp";
-    entry.library = "libcc_snp.so";
+    entry.label = platform.text("label");
+    entry.library = platform.text("library");
     entry.critical = true;
-    entry.config = {{"source", spec.cc_enabled ? "simulator" : "none"},
+    entry.verify_only = !own;
+    entry.config = {{"source", own && spec.cc_enabled ? "simulator" : "none"},
                     {"allow_simulated", true},
                     {"simulator", simulator}};
+    return entry;
+}
+
+std::unique_ptr<CCManager> start_site(const SiteSpec &spec, const FederationOptions &options,
+                                      const CCManager::Clock &clock) {
+    std::vector<PluginEntry> entries = {platform_entry(spec, spec.platform, true, options)};
+    for (const Platform &peer : spec.peer_platforms) {
+        entries.push_back(platform_entry(spec, peer, false, options));
+    }
     SiteConfig config;
     config.file = "scenario";
     config.site_name = spec.name;
     config.role = spec.role;
     config.plugin_dir = options.plugin_dir;
-    config.plugins = {entry};
+    config.plugins = std::move(entries);
     auto registry = std::make_shared<Registry>(config);
     ManagerSettings settings;
     settings.site = spec.name;
@@ -167,6 +202,16 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         specs.push_back(site_spec(client.get_object(), "client", options));
         client_names.push_back(specs.back().name);
     }
+    // Every site verifies every platform of the federation.
+    for (auto &spec : specs) {
+        for (const auto &other : specs) {
+            if (other.platform.name != spec.platform.name &&
+                std::none_of(spec.peer_platforms.begin(), spec.peer_platforms.end(),
+                             [&](const Platform &p) { return p.name == other.platform.name; })) {
+                spec.peer_platforms.push_back(other.platform);
+            }
+        }
+    }
     for (const auto &spec : specs) {
         if (sites.count(spec.name) != 0) {
             throw ConfigError({"scenario: site \"" + spec.name + "\" appears twice"});
@@ -174,12 +219,12 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         Site site{spec, start_site(spec, options, clock)};
         if (spec.cc_enabled) {
             site.manager->bootstrap(); // throws: a site that cannot attest does not start
+            const bool debug =
+                spec.hardware.contains("debug") && spec.hardware.at("debug").as_bool();
             event("bootstrap", spec.name,
-                  "generated its CC tokens (x-snp, simulated hardware" +
-                      std::string(spec.hardware.contains("debug") &&
-                                          spec.hardware.at("debug").as_bool()
-                                      ? ", VM launched with debugging allowed)"
-                                      : ")"));
+                  "generated its CC tokens (" + spec.platform.text("namespace") +
+                      ", simulated hardware" +
+                      (debug ? ", " + spec.platform.text("describe_debug") + ")" : ")"));
         } else {
             event("bootstrap", spec.name, "not CC-enabled: generates no tokens");
         }

@@ -98,19 +98,8 @@ Policy Policy::parse(const json::value &document, const std::string &origin) {
         }
         policy.namespaces_.emplace(std::string(name), std::move(compiled));
     }
-    if (const auto *required = root.if_contains("required_namespaces")) {
-        for (const auto &[role, list] : required->get_object()) {
-            for (const auto &ns : list.get_array()) {
-                const std::string namespace_id(ns.get_string());
-                if (policy.namespaces_.count(namespace_id) == 0) {
-                    throw ConfigError({config_problem(
-                        origin, "/required_namespaces/" + std::string(role),
-                        "requires " + namespace_id + ", which has no rules under /namespaces")});
-                }
-                policy.required_[std::string(role)].push_back(namespace_id);
-            }
-        }
-    }
+    read_role_lists(root, "required_namespaces", policy, origin, policy.required_);
+    read_role_lists(root, "required_one_of", policy, origin, policy.required_one_of_);
     if (const auto *exempt = root.if_contains("exempt_sites")) {
         for (const auto &site : exempt->get_array()) {
             policy.exempt_.emplace_back(site.get_string());
@@ -123,13 +112,44 @@ Policy Policy::load(const std::filesystem::path &file) {
     return parse(read_json_file(file), file.string());
 }
 
-std::vector<std::string> Policy::required_namespaces(const std::string &site,
-                                                     const std::string &role) const {
+void Policy::read_role_lists(const json::object &root, const char *key, const Policy &policy,
+                             const std::string &origin,
+                             std::map<std::string, std::vector<std::string>> &into) {
+    const auto *lists = root.if_contains(key);
+    if (lists == nullptr) {
+        return;
+    }
+    for (const auto &[role, list] : lists->get_object()) {
+        for (const auto &ns : list.get_array()) {
+            const std::string namespace_id(ns.get_string());
+            if (!policy.knows(namespace_id)) {
+                throw ConfigError({config_problem(
+                    origin, "/" + std::string(key) + "/" + std::string(role),
+                    "requires " + namespace_id + ", which has no rules under /namespaces")});
+            }
+            into[std::string(role)].push_back(namespace_id);
+        }
+    }
+}
+
+std::vector<std::string>
+Policy::role_list(const std::map<std::string, std::vector<std::string>> &lists,
+                  const std::string &site, const std::string &role) const {
     if (std::find(exempt_.begin(), exempt_.end(), site) != exempt_.end()) {
         return {};
     }
-    const auto found = required_.find(role);
-    return found == required_.end() ? std::vector<std::string>{} : found->second;
+    const auto found = lists.find(role);
+    return found == lists.end() ? std::vector<std::string>{} : found->second;
+}
+
+std::vector<std::string> Policy::required_namespaces(const std::string &site,
+                                                     const std::string &role) const {
+    return role_list(required_, site, role);
+}
+
+std::vector<std::string> Policy::required_one_of(const std::string &site,
+                                                 const std::string &role) const {
+    return role_list(required_one_of_, site, role);
 }
 
 std::optional<int64_t> Policy::token_expiration(const std::string &namespace_id) const {

@@ -24,13 +24,21 @@ struct Federation {
     ScratchDir state;
     int64_t now = 1800000000;
 
+    static constexpr const char *default_policy = R"({
+            "required_namespaces": {"server": ["x-snp"], "client": ["x-snp"]},
+            "namespaces": {"x-snp": {"token_expiration": 600, "rules": [
+                {"claim": "/simulated", "equals": true}, {"claim": "/policy/debug", "equals": false}]}}})";
+
     std::unique_ptr<CCManager> site(const std::string &name, const std::string &role,
-                                    bool debug = false, const fs::path &state_dir = {}) {
+                                    bool debug = false, const fs::path &state_dir = {},
+                                    const char *policy_text = default_policy,
+                                    bool verify_only = false) {
         ccattest::PluginEntry entry;
         entry.origin_file = "test";
         entry.label = "snp";
         entry.library = "libcc_snp.so";
         entry.critical = true;
+        entry.verify_only = verify_only;
         entry.config = {
             {"source", "simulator"},
             {"allow_simulated", true},
@@ -45,11 +53,7 @@ struct Federation {
         settings.site = name;
         settings.role = role;
         settings.state_dir = state_dir.empty() ? state.path() / name : state_dir;
-        const auto policy = ccattest::Policy::parse(json::parse(R"({
-            "required_namespaces": {"server": ["x-snp"], "client": ["x-snp"]},
-            "namespaces": {"x-snp": {"token_expiration": 600, "rules": [
-                {"claim": "/simulated", "equals": true}, {"claim": "/policy/debug", "equals": false}]}}})"),
-                                                    "test policy");
+        const auto policy = ccattest::Policy::parse(json::parse(policy_text), "test policy");
         return std::make_unique<CCManager>(std::make_shared<ccattest::Registry>(config), policy,
                                            settings, [this] { return now; });
     }
@@ -279,6 +283,41 @@ BOOST_AUTO_TEST_CASE(expired_tokens_are_refreshed_when_sent_and_rejected_when_re
     const auto refreshed = client->registration_info();
     BOOST_TEST(refreshed.issued_at == f.now);
     BOOST_TEST(server->appraise(refreshed, "site-1", "client", std::nullopt, false).accepted);
+}
+
+BOOST_AUTO_TEST_CASE(a_mixed_federation_policy_needs_one_of_its_namespaces) {
+    constexpr const char *mixed = R"({
+        "required_one_of": {"client": ["x-snp", "x-tdx"]},
+        "namespaces": {"x-snp": {"rules": [{"claim": "/simulated", "equals": true}]},
+                       "x-tdx": {"rules": [{"claim": "/simulated", "equals": true}]}}})";
+    Federation f;
+    auto server = f.site("server", "server", false, {}, mixed);
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    const auto info = client->fresh_info(challenge);
+    BOOST_TEST(server->appraise(info, "site-1", "client", challenge, false).accepted);
+    auto none = info;
+    none.tokens.clear();
+    BOOST_TEST(reasons(server->appraise(none, "site-1", "client", challenge, false)) ==
+               "site-1: presents none of the namespaces its role must present one of: x-snp, "
+               "x-tdx\n");
+    // The list must name namespaces that have rules.
+    BOOST_CHECK_THROW(
+        (void)ccattest::Policy::parse(json::parse(R"({"required_one_of": {"client": ["x-tdx"]},
+                                          "namespaces": {"x-snp": {"rules": []}}})"),
+                                      "policy.json"),
+        ccattest::ConfigError);
+}
+
+BOOST_AUTO_TEST_CASE(a_verify_only_plugin_generates_no_token_but_verifies) {
+    Federation f;
+    auto verifier = f.site("server", "server", false, {}, Federation::default_policy, true);
+    BOOST_TEST(verifier->registration_info().tokens.empty());
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    BOOST_TEST(
+        verifier->appraise(client->fresh_info(challenge), "site-1", "client", challenge, false)
+            .accepted);
 }
 
 BOOST_AUTO_TEST_CASE(missing_unknown_and_tampered_tokens) {

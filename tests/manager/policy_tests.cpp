@@ -143,6 +143,9 @@ BOOST_AUTO_TEST_CASE(malformed_policies_name_file_and_path) {
 BOOST_AUTO_TEST_CASE(shipped_policies_load) {
     BOOST_CHECK_NO_THROW((void)Policy::load(std::string(POLICIES) + "/snp-production.json"));
     BOOST_CHECK_NO_THROW((void)Policy::load(std::string(POLICIES) + "/snp-simulator-demo.json"));
+    BOOST_CHECK_NO_THROW((void)Policy::load(std::string(POLICIES) + "/tdx-production.json"));
+    BOOST_CHECK_NO_THROW((void)Policy::load(std::string(POLICIES) + "/tdx-simulator-demo.json"));
+    BOOST_CHECK_NO_THROW((void)Policy::load(std::string(POLICIES) + "/mixed-simulator-demo.json"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -54,6 +54,9 @@ struct PluginEntry {
     std::optional<std::string> sha256; ///< lower-case hex pin, when given
     bool critical = false;
     bool enabled = true;
+    /// The plugin verifies other sites' evidence only: this site has no such hardware, so it
+    /// generates no token with it (a site of a mixed federation verifying its peers' platforms).
+    bool verify_only = false;
     boost::json::object config; ///< the plugin's own config block ({} when absent)
 };
 

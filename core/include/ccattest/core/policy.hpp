@@ -47,6 +47,10 @@ public:
     /// The namespaces a site of `role` must present ("server", "client"); none for an exempt site.
     [[nodiscard]] std::vector<std::string> required_namespaces(const std::string &site,
                                                                const std::string &role) const;
+    /// Namespaces of which a site of `role` must present at least one (a federation of mixed
+    /// platforms); none for an exempt site.
+    [[nodiscard]] std::vector<std::string> required_one_of(const std::string &site,
+                                                           const std::string &role) const;
     /// Seconds a token of the namespace stays acceptable; nullopt when the policy sets no limit.
     [[nodiscard]] std::optional<int64_t> token_expiration(const std::string &namespace_id) const;
     [[nodiscard]] bool knows(const std::string &namespace_id) const {
@@ -66,7 +70,16 @@ private:
     };
     std::map<std::string, NamespaceRules> namespaces_;
     std::map<std::string, std::vector<std::string>> required_;
+    std::map<std::string, std::vector<std::string>> required_one_of_;
     std::vector<std::string> exempt_;
+
+    /// Reads a {role: [namespace...]} member (each namespace must have rules) into `into`.
+    static void read_role_lists(const boost::json::object &root, const char *key,
+                                const Policy &policy, const std::string &origin,
+                                std::map<std::string, std::vector<std::string>> &into);
+    [[nodiscard]] std::vector<std::string>
+    role_list(const std::map<std::string, std::vector<std::string>> &lists, const std::string &site,
+              const std::string &role) const;
 };
 
 } // namespace ccattest
