@@ -46,21 +46,6 @@ void check_tcb_info_subject(const TcbInfo &info, const PckExtensions &pck,
     }
 }
 
-template <typename Item>
-void refuse_failed_lookup(const Lookup<Item> &lookup, const std::string &what, bool required) {
-    if (lookup.found) {
-        return;
-    }
-    if (lookup.miss_status != CCATTEST_OK) {
-        throw failure(lookup.miss_status, what + ": " + lookup.miss_reason);
-    }
-    if (required) {
-        throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                      "no " + what + " was found and require_collateral is set" +
-                          (lookup.miss_reason.empty() ? "" : " (" + lookup.miss_reason + ")"));
-    }
-}
-
 json::array string_array(const std::vector<std::string> &values) {
     json::array out;
     for (const auto &value : values) {
@@ -144,8 +129,10 @@ json::object Verifier::appraise_collateral(const Quote &quote, const PckChain &p
     const std::string fmspc = to_hex(pck.extensions.fmspc);
     const Lookup<TcbInfo> tcb = finder_.tcb_info(evidence, pck.extensions.fmspc, may_fetch);
     const Lookup<QeIdentity> qe = finder_.qe_identity(evidence, may_fetch);
-    refuse_failed_lookup(tcb, "TCB info for FMSPC " + fmspc, config_.require_collateral);
-    refuse_failed_lookup(qe, "QE identity (TD_QE)", config_.require_collateral);
+    const std::string tcb_info_name = "TCB info for FMSPC " + fmspc;
+    refuse_failed_lookup(tcb, tcb_info_name, tcb_info_name, config_.require_collateral);
+    refuse_failed_lookup(qe, "QE identity (TD_QE)", "QE identity (TD_QE)",
+                         config_.require_collateral);
 
     json::object claims;
     json::object collateral{{"source", "none"}};

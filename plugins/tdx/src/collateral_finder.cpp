@@ -75,6 +75,22 @@ std::vector<fs::path> expand(const std::vector<fs::path> &paths) {
     return files;
 }
 
+// The configured document `wanted` accepts with the highest TCB evaluation number (the most
+// recent Intel issued), or nullptr.
+template <typename Document, typename Wanted>
+const Found<Document> *newest_of(const std::vector<Found<Document>> &configured,
+                                 const Wanted &wanted) {
+    const Found<Document> *newest = nullptr;
+    for (const auto &candidate : configured) {
+        if (wanted(*candidate.item) &&
+            (newest == nullptr || candidate.item->tcb_evaluation_data_number >
+                                      newest->item->tcb_evaluation_data_number)) {
+            newest = &candidate;
+        }
+    }
+    return newest;
+}
+
 } // namespace
 
 std::string_view collateral_origin_name(CollateralOrigin origin) noexcept {
@@ -190,16 +206,9 @@ Lookup<TcbInfo> CollateralFinder::tcb_info(const Evidence &evidence,
                 {},
                 CCATTEST_OK};
     }
-    const Found<TcbInfo> *best = nullptr;
-    for (const auto &candidate : tcb_infos_) {
-        if (candidate.item->fmspc == fmspc &&
-            (best == nullptr ||
-             candidate.item->tcb_evaluation_data_number > best->item->tcb_evaluation_data_number)) {
-            best = &candidate;
-        }
-    }
-    if (best != nullptr) {
-        return {*best, {}, CCATTEST_OK};
+    if (const auto *newest =
+            newest_of(tcb_infos_, [&](const TcbInfo &info) { return info.fmspc == fmspc; })) {
+        return {*newest, {}, CCATTEST_OK};
     }
     if (!may_fetch) {
         return {};
@@ -222,16 +231,9 @@ Lookup<QeIdentity> CollateralFinder::qe_identity(const Evidence &evidence, bool 
                 {},
                 CCATTEST_OK};
     }
-    const Found<QeIdentity> *best = nullptr;
-    for (const auto &candidate : qe_identities_) {
-        if (candidate.item->id == "TD_QE" &&
-            (best == nullptr ||
-             candidate.item->tcb_evaluation_data_number > best->item->tcb_evaluation_data_number)) {
-            best = &candidate;
-        }
-    }
-    if (best != nullptr) {
-        return {*best, {}, CCATTEST_OK};
+    if (const auto *newest = newest_of(
+            qe_identities_, [](const QeIdentity &identity) { return identity.id == "TD_QE"; })) {
+        return {*newest, {}, CCATTEST_OK};
     }
     if (!may_fetch) {
         return {};

@@ -44,6 +44,25 @@ template <typename Item> struct Lookup {
     ccattest_status miss_status = CCATTEST_OK;
 };
 
+/// Throws when a lookup found nothing and that must stop verification: the service could not be
+/// asked or did not answer (its status, "<what>: <why>"), or the collateral is required ("no
+/// <missing> was found and require_collateral is set (<why>)"). A plain miss returns.
+template <typename Item>
+void refuse_failed_lookup(const Lookup<Item> &lookup, const std::string &what,
+                          const std::string &missing, bool required) {
+    if (lookup.found) {
+        return;
+    }
+    if (lookup.miss_status != CCATTEST_OK) {
+        throw sdk::failure(lookup.miss_status, what + ": " + lookup.miss_reason);
+    }
+    if (required) {
+        throw sdk::failure(CCATTEST_E_VERIFICATION_FAILED,
+                           "no " + missing + " was found and require_collateral is set" +
+                               (lookup.miss_reason.empty() ? "" : " (" + lookup.miss_reason + ")"));
+    }
+}
+
 class CollateralFinder {
 public:
     /// Reads and classifies every configured file (a folder: each regular file in it). Throws

@@ -158,17 +158,10 @@ Verifier::PckChainPtr Verifier::pck_chain_of(const Quote &quote) const {
 std::optional<support::Crl> Verifier::chain_crl(const Evidence &evidence, const Certificate &issuer,
                                                 bool of_root, bool may_fetch) const {
     const Lookup<support::Crl> lookup = finder_.crl(evidence, issuer, of_root, may_fetch);
-    const char *name = of_root ? "root CA CRL" : "PCK CRL";
+    const std::string name = of_root ? "root CA CRL" : "PCK CRL";
+    refuse_failed_lookup(lookup, name, name + " of " + issuer.subject_cn(),
+                         config_.require_collateral);
     if (!lookup.found) {
-        if (lookup.miss_status != CCATTEST_OK) {
-            throw failure(lookup.miss_status, std::string(name) + ": " + lookup.miss_reason);
-        }
-        if (config_.require_collateral) {
-            throw failure(CCATTEST_E_VERIFICATION_FAILED,
-                          std::string("no ") + name + " of " + issuer.subject_cn() +
-                              " was found and require_collateral is set" +
-                              (lookup.miss_reason.empty() ? "" : " (" + lookup.miss_reason + ")"));
-        }
         return std::nullopt;
     }
     const Found<support::Crl> &found = *lookup.found;
