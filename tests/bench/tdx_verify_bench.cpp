@@ -2,6 +2,7 @@
 // verifications (the QE report's and the quote's), on one thread and on all cores. Both sides are
 // measured in short alternating slices and the median of the per-pair ratios is printed. Prints
 // figures; asserts nothing (see README.md for the method).
+#include "bench_harness.hpp"
 #include "evidence.hpp"
 #include "simulator.hpp"
 #include "verifier.hpp"
@@ -26,7 +27,9 @@
 #include <vector>
 
 namespace {
-using Clock = std::chrono::steady_clock;
+using ccattest::bench::Figures;
+using ccattest::bench::interleaved;
+using ccattest::bench::slice_seconds;
 using ccattest::support::Bytes;
 namespace fs = std::filesystem;
 namespace tdx = ccattest::tdx;
@@ -34,114 +37,12 @@ namespace tdx = ccattest::tdx;
 // A v4 quote signs its 48-byte header and 584-byte TD report; the PCK signs the 384-byte QE report.
 constexpr size_t quote_signed_size = 632;
 constexpr size_t qe_report_size = 384;
-constexpr double slice_seconds = 0.1;
 constexpr int64_t real_quote_time = 1688169600; // 2023-07-01: inside every window of the vectors
 
 struct Options {
     double seconds = 3.0;
     std::string vectors = TDX_VECTORS;
     fs::path state_dir = TDX_BENCH_STATE;
-};
-
-// Runs body() on `threads` threads for `seconds`; returns operations per second in total.
-double rate(unsigned threads, double seconds, const std::function<void()> &body) {
-    std::atomic<bool> stop{false};
-    std::atomic<uint64_t> total{0};
-    std::vector<std::thread> workers;
-    const auto start = Clock::now();
-    for (unsigned t = 0; t < threads; ++t) {
-        workers.emplace_back([&] {
-            uint64_t count = 0;
-            while (!stop.load(std::memory_order_relaxed)) {
-                body();
-                ++count;
-            }
-            total += count;
-        });
-    }
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    stop = true;
-    for (auto &worker : workers) {
-        worker.join();
-    }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    return static_cast<double>(total.load()) / elapsed;
-}
-
-struct Figures {
-    double subject_rate = 0; ///< mean over the slices
-    double baseline_rate = 0;
-    double median_ratio = 0;
-};
-
-// Alternates slices of baseline and subject (ABBA order, so a drift in the machine's load falls
-// on both) for `seconds` each in total; the ratio is taken per pair of neighbouring slices.
-Figures interleaved(unsigned threads, double seconds, const std::function<void()> &baseline,
-                    const std::function<void()> &subject) {
-    const auto pairs = static_cast<size_t>(std::max(1.0, seconds / slice_seconds));
-    const double slice = seconds / static_cast<double>(pairs);
-    std::vector<double> ratios;
-    Figures out;
-    for (size_t i = 0; i < pairs; ++i) {
-        double base = 0;
-        double subj = 0;
-        if (i % 2 == 0) {
-            base = rate(threads, slice, baseline);
-            subj = rate(threads, slice, subject);
-        } else {
-            subj = rate(threads, slice, subject);
-            base = rate(threads, slice, baseline);
-        }
-        out.baseline_rate += base / static_cast<double>(pairs);
-        out.subject_rate += subj / static_cast<double>(pairs);
-        ratios.push_back(subj / base);
-    }
-    std::sort(ratios.begin(), ratios.end());
-    const size_t middle = ratios.size() / 2;
-    out.median_ratio =
-        ratios.size() % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
-    return out;
-}
-
-// One ECDSA P-256/SHA-256 check as a caller of OpenSSL writes it: a pre-made key, message and DER
-// signature.
-class RawCheck {
-public:
-    explicit RawCheck(size_t message_size) : message_(message_size) {
-        for (size_t i = 0; i < message_.size(); ++i) {
-            message_[i] = static_cast<uint8_t>(i * 7U + 1U);
-        }
-        key_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-        const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                              EVP_MD_CTX_free);
-        size_t size = 0;
-        if (!key_ || !context ||
-            EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-            EVP_DigestSign(context.get(), nullptr, &size, message_.data(), message_.size()) != 1) {
-            throw std::runtime_error("OpenSSL could not make a P-256 key and signature");
-        }
-        signature_.resize(size);
-        if (EVP_DigestSign(context.get(), signature_.data(), &size, message_.data(),
-                           message_.size()) != 1) {
-            throw std::runtime_error("OpenSSL could not sign with the P-256 key");
-        }
-        signature_.resize(size);
-    }
-
-    [[nodiscard]] bool verify() const {
-        const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                              EVP_MD_CTX_free);
-        return context &&
-               EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key_.get()) ==
-                   1 &&
-               EVP_DigestVerify(context.get(), signature_.data(), signature_.size(),
-                                message_.data(), message_.size()) == 1;
-    }
-
-private:
-    Bytes message_;
-    Bytes signature_;
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key_{nullptr, EVP_PKEY_free};
 };
 
 // A token to verify warm, its verifier, the expected report data and the verification time.
@@ -232,8 +133,8 @@ int main(int argc, char **argv) {
         (void)std::fprintf(stderr, "the evidence does not verify: %s\n", e.what());
         return 1;
     }
-    const RawCheck quote_check(quote_signed_size);
-    const RawCheck qe_report_check(qe_report_size);
+    const ccattest::bench::RawEcdsaCheck quote_check("P-256", EVP_sha256(), quote_signed_size);
+    const ccattest::bench::RawEcdsaCheck qe_report_check("P-256", EVP_sha256(), qe_report_size);
     if (!quote_check.verify() || !qe_report_check.verify()) {
         (void)std::fprintf(stderr, "the raw signatures do not verify\n");
         return 1;

@@ -186,4 +186,62 @@ BOOST_AUTO_TEST_CASE(an_unreadable_directory_file_is_an_error_not_a_miss) {
     BOOST_TEST(host.requests.empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_post_body_is_sent_with_its_content_type_and_the_cache_allowed) {
+    FakeHost host;
+    host.answer = [](const FakeHost::Request &request) {
+        // The answer depends on the body, as an OCSP responder's does.
+        return FakeHost::Answer{CCATTEST_OK, 200, "answer to " + request.body,
+                                CCATTEST_FETCH_FROM_NETWORK, ""};
+    };
+    const CollateralSource source(Host(&host.api), {}, 1024, 2500);
+    CollateralQuery query{"OCSP response", {}, "https://ocsp.example/"};
+    query.post_body = support_test::bytes_of(std::string("\x30\x03\x02\x01\x00", 5));
+    query.content_type = "application/ocsp-request";
+    const auto found = source.find(query);
+    BOOST_TEST_REQUIRE(found.item.has_value());
+    BOOST_TEST(text(found.item->data) == "answer to " + std::string("\x30\x03\x02\x01\x00", 5));
+    BOOST_TEST(ccattest::support::provenance_name(found.item->provenance) == "network");
+    BOOST_TEST_REQUIRE(host.requests.size() == 1u);
+    BOOST_TEST(host.requests[0].method == CCATTEST_FETCH_POST);
+    BOOST_TEST(host.requests[0].url == "https://ocsp.example/");
+    BOOST_TEST(host.requests[0].body == std::string("\x30\x03\x02\x01\x00", 5));
+    BOOST_TEST(host.requests[0].content_type == "application/ocsp-request");
+    BOOST_TEST(host.requests[0].flags == CCATTEST_FETCH_CACHE_ALLOWED);
+    BOOST_TEST(host.requests[0].timeout_ms == 2500u);
+
+    // keep_until names the same request, body included: the host's cache key covers the body.
+    source.keep_until(query, 1700003600);
+    BOOST_TEST_REQUIRE(host.validity_requests.size() == 1u);
+    BOOST_TEST(host.validity_requests[0].method == CCATTEST_FETCH_POST);
+    BOOST_TEST(host.validity_requests[0].body == std::string("\x30\x03\x02\x01\x00", 5));
+    BOOST_TEST(host.validity_requests[0].content_type == "application/ocsp-request");
+    BOOST_TEST(host.validity[0].second == 1700003600);
+}
+
+BOOST_AUTO_TEST_CASE(a_get_query_sends_no_body_and_keep_until_by_url_stays_get) {
+    FakeHost host;
+    const CollateralSource source(Host(&host.api));
+    (void)source.find(vcek_query());
+    BOOST_TEST_REQUIRE(host.requests.size() == 1u);
+    BOOST_TEST(host.requests[0].method == CCATTEST_FETCH_GET);
+    BOOST_TEST(host.requests[0].body.empty());
+    BOOST_TEST(host.requests[0].content_type.empty());
+    source.keep_until(url(), 1700000123);
+    BOOST_TEST_REQUIRE(host.validity_requests.size() == 1u);
+    BOOST_TEST(host.validity_requests[0].method == CCATTEST_FETCH_GET);
+    BOOST_TEST(host.validity_requests[0].body.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_content_type_without_a_post_body_is_refused) {
+    FakeHost host;
+    const CollateralSource source(Host(&host.api));
+    CollateralQuery query = vcek_query();
+    query.content_type = "application/ocsp-request";
+    const auto [status, message] = support_test::refusal([&] { (void)source.find(query); });
+    BOOST_TEST(status == CCATTEST_E_INVALID_ARGUMENT);
+    BOOST_TEST(message == "collateral query for VCEK: content type \"application/ocsp-request\" "
+                          "without a POST body");
+    BOOST_TEST(host.requests.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,6 +29,8 @@ public:
         std::string url;
         uint32_t flags;
         uint32_t timeout_ms;
+        std::string body;         ///< POST body ("" for none)
+        std::string content_type; ///< "" when NULL
     };
 
     /// minor 1: the whole ABI 1.1 table (with fetch when `with_fetch`); minor 0: an ABI 1.0 table.
@@ -57,6 +59,8 @@ public:
     std::vector<std::string> logs;
     std::vector<Request> requests;
     std::vector<std::pair<std::string, int64_t>> validity;
+    /// What each cache_validity call named (method and body too).
+    std::vector<Request> validity_requests;
     std::string headers; ///< "name: value" lines every successful answer carries
     std::function<Answer(const Request &)> answer = [](const Request &) { return Answer{}; };
 
@@ -65,8 +69,7 @@ private:
                                  ccattest_fetch_response *response, char *error_message,
                                  size_t error_message_size) {
         auto &self = *static_cast<FakeHost *>(context);
-        self.requests.push_back(
-            {request->method, request->url, request->flags, request->timeout_ms});
+        self.requests.push_back(request_of(*request));
         const Answer answer = self.answer(self.requests.back());
         if (answer.status != CCATTEST_OK) {
             (void)std::snprintf(error_message, error_message_size, "%s", answer.message.c_str());
@@ -89,8 +92,19 @@ private:
     }
     static ccattest_status cache_validity(void *context, const ccattest_fetch_request *request,
                                           int64_t valid_until) {
-        static_cast<FakeHost *>(context)->validity.emplace_back(request->url, valid_until);
+        auto &self = *static_cast<FakeHost *>(context);
+        self.validity.emplace_back(request->url, valid_until);
+        self.validity_requests.push_back(request_of(*request));
         return CCATTEST_OK;
+    }
+    static Request request_of(const ccattest_fetch_request &request) {
+        const auto *body = reinterpret_cast<const char *>(request.body);
+        return {request.method,
+                request.url,
+                request.flags,
+                request.timeout_ms,
+                body == nullptr ? std::string() : std::string(body, request.body_size),
+                request.content_type == nullptr ? std::string() : request.content_type};
     }
 };
 

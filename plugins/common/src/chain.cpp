@@ -155,7 +155,22 @@ std::string cache_key(const Certificate &leaf, const std::vector<Certificate> &i
     }
     input.push_back(options.refuse_unrelated_crls ? 'U' : 'u');
     input.push_back(options.require_crl_for_every_issuer ? 'R' : 'r');
+    input.push_back(options.refuse_unused_certificates ? 'N' : 'n');
     return to_hex(sha256(input));
+}
+
+void refuse_unused(const VerifiedChain &chain, const std::vector<Certificate> &intermediates) {
+    for (size_t i = 0; i < intermediates.size(); ++i) {
+        if (std::none_of(chain.path.begin(), chain.path.end(), [&](const Certificate &used) {
+                return used.sha256() == intermediates[i].sha256();
+            })) {
+            throw failure(CCATTEST_E_VERIFICATION_FAILED,
+                          describe_certificate(intermediates[i]) + " (certificate " +
+                              std::to_string(i + 2) +
+                              " given) is not part of the verified chain: an unused certificate "
+                              "is refused");
+        }
+    }
 }
 
 } // namespace
@@ -172,6 +187,9 @@ VerifiedChain verify_chain(const Certificate &leaf, const std::vector<Certificat
         chain.valid_until = std::min(chain.valid_until, certificate.not_after());
     }
     apply_crls(chain, options, when);
+    if (options.refuse_unused_certificates) {
+        refuse_unused(chain, intermediates);
+    }
     return chain;
 }
 

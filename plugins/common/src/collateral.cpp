@@ -54,11 +54,23 @@ private:
     const ccattest_host_api &api_;
 };
 
-ccattest_fetch_request get_request(const std::string &url, uint32_t timeout_ms) {
+// The host's request for `query`: GET, or POST with its body and content type. It points into
+// `query`, which must outlive it.
+ccattest_fetch_request request_for(const CollateralQuery &query, uint32_t timeout_ms) {
+    if (query.post_body.empty() && !query.content_type.empty()) {
+        throw failure(CCATTEST_E_INVALID_ARGUMENT, "collateral query for " + query.what +
+                                                       ": content type \"" + query.content_type +
+                                                       "\" without a POST body");
+    }
     ccattest_fetch_request request{};
     request.struct_size = sizeof(request);
-    request.method = CCATTEST_FETCH_GET;
-    request.url = url.c_str();
+    request.method = query.post_body.empty() ? CCATTEST_FETCH_GET : CCATTEST_FETCH_POST;
+    request.url = query.url.c_str();
+    if (!query.post_body.empty()) {
+        request.body = query.post_body.data();
+        request.body_size = query.post_body.size();
+        request.content_type = query.content_type.empty() ? nullptr : query.content_type.c_str();
+    }
     request.timeout_ms = timeout_ms;
     request.flags = CCATTEST_FETCH_CACHE_ALLOWED;
     return request;
@@ -132,7 +144,7 @@ CollateralLookup CollateralSource::find(const CollateralQuery &query) const {
 
 CollateralLookup CollateralSource::fetch(const CollateralQuery &query) const {
     const ccattest_host_api &api = *host_.api();
-    const ccattest_fetch_request request = get_request(query.url, timeout_ms_);
+    const ccattest_fetch_request request = request_for(query, timeout_ms_);
     FetchAnswer answer(api);
     std::array<char, message_size> message{};
     const ccattest_status status =
@@ -170,13 +182,22 @@ CollateralLookup CollateralSource::fetch(const CollateralQuery &query) const {
 }
 
 void CollateralSource::keep_until(const std::string &url, int64_t valid_until) const {
+    CollateralQuery query;
+    query.what = url;
+    query.url = url;
+    keep_until(query, valid_until);
+}
+
+void CollateralSource::keep_until(const CollateralQuery &query, int64_t valid_until) const {
     if (!host_.can_fetch()) {
         return;
     }
     const ccattest_host_api &api = *host_.api();
-    const ccattest_fetch_request request = get_request(url, timeout_ms_);
+    const ccattest_fetch_request request = request_for(query, timeout_ms_);
     if (api.cache_validity(api.host_context, &request, valid_until) != CCATTEST_OK) {
-        host_.log(CCATTEST_LOG_DEBUG, "collateral: the host's cache holds nothing for " + url);
+        host_.log(CCATTEST_LOG_DEBUG, "collateral: the host's cache holds nothing for " +
+                                          std::string(query.post_body.empty() ? "" : "POST ") +
+                                          query.url);
     }
 }
 

@@ -35,6 +35,14 @@ struct CollateralQuery {
     /// Paths relative to each directory, tried in order (e.g. "milan/crl.der", "milan/crl.pem").
     std::vector<std::filesystem::path> file_names;
     std::string url; ///< empty: directories only
+    /// Non-empty: the URL is asked with HTTP POST and this body (e.g. a DER OCSP request, which
+    /// NVIDIA's responder takes by POST); empty: GET. The host's cache keys an answer by method,
+    /// URL and the body's SHA-256 (core/src/net/collateral_cache.cpp), so a stored answer is
+    /// served only for the same body.
+    Bytes post_body{};
+    /// The media type of post_body (e.g. "application/ocsp-request"); POST only: a content type
+    /// on a GET query is refused (CCATTEST_E_INVALID_ARGUMENT).
+    std::string content_type{};
 };
 
 struct CollateralItem {
@@ -83,6 +91,9 @@ public:
     /// the cache then neither serves it past that time nor fetches it again before. Ignored
     /// without the network service.
     void keep_until(const std::string &url, int64_t valid_until) const;
+    /// keep_until for the answer to `query` as find asked it (GET or POST with its body), e.g. an
+    /// OCSP response's nextUpdate.
+    void keep_until(const CollateralQuery &query, int64_t valid_until) const;
 
     /// Whether the host offers the fetch service at all (ABI 1.1).
     [[nodiscard]] bool can_fetch() const noexcept { return host_.can_fetch(); }

@@ -141,6 +141,10 @@ struct ChainOptions {
     bool refuse_unrelated_crls = false;
     /// Every CA of the path must have a CRL among `crls`: revocation status must be known.
     bool require_crl_for_every_issuer = false;
+    /// Every intermediate given must be part of the verified path (a copy of an anchor must be
+    /// that anchor byte for byte): certificates carried in evidence that nothing checks could
+    /// carry anything.
+    bool refuse_unused_certificates = false;
 };
 
 /// A chain that verified, and the window [valid_from, valid_until) in which that verdict holds:
