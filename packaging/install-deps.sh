@@ -6,7 +6,7 @@ set -eu
 packages="
   build-essential cmake ninja-build pkg-config binutils
   clang clang-format clang-tidy libclang-rt-dev
-  libssl-dev
+  libssl-dev libxml2-dev libxmlsec1-dev
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev libboost-test1.81-dev
   libboost-filesystem1.81-dev libboost-program-options1.81-dev
 "

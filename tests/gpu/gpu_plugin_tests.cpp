@@ -1,0 +1,135 @@
+// libcc_gpu.so through the real loader: config errors refused at load with their reasons, the real
+// H100 report verified with its chain and nonce, the binding checked, inspect, and the simulator's
+// round trip (generate, verify) with allow_simulated.
+#include "ccattest/core/registry.hpp"
+
+#include <ccattest/support/bytes.hpp>
+#include <ccattest/support/files.hpp>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <ctime>
+#include <filesystem>
+
+namespace {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using ccattest::support::Bytes;
+
+fs::path vectors() {
+    return GPU_VECTORS;
+}
+constexpr int64_t june_2025 = 1748736000; // 2025-06-01T00:00:00Z
+
+ccattest::SiteConfig site(json::object config) {
+    ccattest::PluginEntry entry;
+    entry.origin_file = "site.json";
+    entry.origin_pointer = "/plugins/0";
+    entry.label = "gpu";
+    entry.library = GPU_PLUGIN;
+    entry.config = std::move(config);
+    ccattest::SiteConfig out;
+    out.file = "site.json";
+    out.site_name = "test";
+    out.plugins = {entry};
+    return out;
+}
+
+std::string load_failure(json::object config) {
+    const ccattest::Registry registry(site(std::move(config)));
+    BOOST_TEST(!registry.find("x-nv-gpu"));
+    return registry.plugins().front().reason;
+}
+
+json::value output_json(const ccattest::OperationResult &result) {
+    return json::parse(std::string(result.output.begin(), result.output.end()));
+}
+
+std::array<uint8_t, 64> h100_report_data() {
+    std::array<uint8_t, 64> data{};
+    const Bytes nonce = ccattest::support::from_hex(
+        "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb", "nonce");
+    std::copy(nonce.begin(), nonce.end(), data.begin());
+    return data;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(gpu_plugin)
+
+BOOST_AUTO_TEST_CASE(bad_configs_are_refused_with_reasons) {
+    std::string reason = load_failure({{"source", "simulator"}});
+    BOOST_TEST(reason.find("source \"simulator\" needs a \"simulator\" block") != std::string::npos,
+               reason);
+    reason = load_failure({{"allow_simulated", true}});
+    BOOST_TEST(reason.find("allow_simulated needs a \"simulator\" block") != std::string::npos,
+               reason);
+    reason =
+        load_failure({{"certificate_files", json::array{(vectors() / "absent.pem").string()}}});
+    BOOST_TEST(reason.find("certificate_files: ") != std::string::npos, reason);
+    BOOST_TEST(reason.find("absent.pem") != std::string::npos, reason);
+    reason = load_failure({{"rim_files", json::array{(vectors() / "README.md").string()}}});
+    BOOST_TEST(reason.find("rim_files: ") != std::string::npos, reason);
+    reason = load_failure(
+        {{"simulator", {{"state_dir", GPU_SIM_STATE}, {"kind", "switch"}, {"arch", "hopper"}}}});
+    BOOST_TEST(reason.find("a switch is ls10, not hopper") != std::string::npos, reason);
+    reason = load_failure({{"simulator", {{"state_dir", GPU_SIM_STATE}, {"mismatch_device", 3}}}});
+    BOOST_TEST(reason.find("mismatch_device 3 is beyond device_count 1") != std::string::npos,
+               reason);
+    reason = load_failure({{"ocsp_url", "ftp://example"}});
+    BOOST_TEST(reason.find("ocsp_url") != std::string::npos, reason);
+}
+
+BOOST_AUTO_TEST_CASE(the_real_h100_report_verifies_through_the_loader) {
+    const ccattest::Registry registry(
+        site({{"source", "none"},
+              {"certificate_files",
+               json::array{(vectors() / "nvtrust_hopper_cert_chain.pem").string()}}}));
+    const auto gpu = registry.find("x-nv-gpu");
+    BOOST_REQUIRE_MESSAGE(gpu, registry.plugins().front().reason);
+    BOOST_TEST(std::string(gpu->library().api().token_format) == "ccattest-gpu-v1");
+    const Bytes report =
+        ccattest::support::read_file(vectors() / "nvtrust_hopper_report.bin", size_t{1} << 20U);
+    const auto data = h100_report_data();
+    const auto claims = gpu->verify(report, std::span<const uint8_t, 64>(data), june_2025);
+    BOOST_REQUIRE_MESSAGE(claims.ok(), claims.message);
+    const json::value parsed = output_json(claims);
+    BOOST_TEST(parsed.at("all_verified").as_bool());
+    BOOST_TEST(parsed.at("devices").at(0).at("driver_version").as_string() == "550.90.07");
+
+    auto other = data;
+    other[0] ^= 1U;
+    const auto mismatch = gpu->verify(report, std::span<const uint8_t, 64>(other), june_2025);
+    BOOST_TEST(mismatch.status == CCATTEST_E_BINDING_MISMATCH);
+    BOOST_TEST(mismatch.message.find("SPDM request nonce 931d8dd0") != std::string::npos,
+               mismatch.message);
+
+    const auto description = gpu->inspect(report);
+    BOOST_REQUIRE_MESSAGE(description.ok(), description.message);
+    BOOST_TEST(!output_json(description).at("verified").as_bool());
+}
+
+BOOST_AUTO_TEST_CASE(simulated_round_trip_through_the_loader) {
+    const ccattest::Registry registry(
+        site({{"source", "simulator"},
+              {"allow_simulated", true},
+              {"simulator", {{"state_dir", GPU_SIM_STATE}, {"device_count", 2}}}}));
+    const auto gpu = registry.find("x-nv-gpu");
+    BOOST_REQUIRE_MESSAGE(gpu, registry.plugins().front().reason);
+    std::array<uint8_t, 64> data{};
+    data.fill(0x5a);
+    const auto token = gpu->generate(data);
+    BOOST_REQUIRE_MESSAGE(token.ok(), token.message);
+    const auto now = static_cast<int64_t>(std::time(nullptr));
+    const auto claims = gpu->verify(token.output, std::span<const uint8_t, 64>(data), now);
+    BOOST_REQUIRE_MESSAGE(claims.ok(), claims.message);
+    const json::value parsed = output_json(claims);
+    BOOST_TEST(parsed.at("simulated").as_bool());
+    BOOST_TEST(parsed.at("device_count").to_number<int64_t>() == 2);
+    BOOST_TEST(parsed.at("all_verified").as_bool());
+    BOOST_TEST(parsed.at("devices").at(1).at("measurements").as_string() == "success");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
