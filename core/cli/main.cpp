@@ -394,8 +394,20 @@ void apply_collateral(Target &target, const std::vector<std::string> &paths) {
                  "--collateral");
 }
 
-std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &values) {
+// `document_alone`: the token is a collateral document to check by itself (verify --rim without
+// --evidence), which the plugin accepts only when told (accept_rim_documents).
+std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &values,
+                                                   bool document_alone = false) {
     Target target = find_target(values);
+    if (document_alone) {
+        apply_option(target, "accept_rim_documents", true, "--rim");
+    } else if (values.count("rim") != 0) {
+        json::array files;
+        for (const auto &file : values["rim"].as<std::vector<std::string>>()) {
+            files.emplace_back(fs::absolute(file).string());
+        }
+        apply_option(target, "rim_files", std::move(files), "--rim");
+    }
     if (values.count("cert") != 0) {
         json::array files;
         for (const auto &file : values["cert"].as<std::vector<std::string>>()) {
@@ -434,7 +446,8 @@ void add_evidence_options(po::options_description &options) {
 
 po::options_description verify_options() {
     po::options_description options(
-        "ccattest verify --namespace NS --evidence FILE [options]\n\n"
+        "ccattest verify --namespace NS --evidence FILE [options]\n"
+        "ccattest verify --namespace NS --rim FILE [options]   (one RIM alone)\n\n"
         "Verifies evidence in-process: signatures, the certificate chain to pinned roots, validity "
         "at\n"
         "the given time, and the binding to the expected report data. Decides no policy.\n"
@@ -444,9 +457,16 @@ po::options_description verify_options() {
                           "a certificate or CRL to use (repeatable), e.g. the VCEK")(
         "collateral", po::value<std::vector<std::string>>()->value_name("DIR|FILE"),
         "offline collateral (repeatable): x-snp one folder; x-tdx folders and files, each\n"
-        "recognised by its content (TCB info, QE identity, CRLs, issuer chains)")(
-        "report-data", po::value<std::string>()->value_name("HEX"),
-        "the 64 bytes the evidence must be bound to, as 128 hex digits")(
+        "recognised by its content (TCB info, QE identity, CRLs, issuer chains); x-nv-gpu\n"
+        "folders of RIMs (<RIM id>.xml) and OCSP responses")(
+        "rim", po::value<std::vector<std::string>>()->value_name("FILE"),
+        "a reference integrity manifest to compare the measurements with (repeatable; x-nv-gpu);\n"
+        "without --evidence, checks one RIM alone (signature, chain, validity) and lists its\n"
+        "measurements")("report-data", po::value<std::string>()->value_name("HEX"),
+                        "the 64 bytes the evidence must be bound to, as 128 hex digits")(
+        "nonce", po::value<std::string>()->value_name("HEX"),
+        "the report data as a shorter prefix, the rest zero (1 to 64 bytes as hex): e.g. the\n"
+        "32-byte SPDM nonce x-nv-gpu evidence binds")(
         "no-binding", "check no binding (the report data is only reported)")(
         "at", po::value<std::string>()->value_name("TIME"),
         "verification time, RFC 3339 UTC or seconds since the epoch (default: now)")(
@@ -585,13 +605,13 @@ void require_evidence_options(const po::variables_map &values) {
     }
 }
 
-int run_verify(const po::variables_map &values) {
-    if (values.count("cc-info") != 0) {
-        return run_verify_cc_info(values);
-    }
-    require_evidence_options(values);
-    if (values.count("report-data") != 0 && values.count("no-binding") != 0) {
-        throw UsageError("--report-data and --no-binding exclude each other");
+// The report data verify expects: --report-data (64 bytes), --nonce (a prefix, the rest zero), or
+// none (--no-binding, or nothing given).
+std::optional<std::array<uint8_t, 64>> expected_report_data(const po::variables_map &values) {
+    const int given = static_cast<int>(values.count("report-data") + values.count("nonce") +
+                                       values.count("no-binding"));
+    if (given > 1) {
+        throw UsageError("--report-data, --nonce and --no-binding exclude each other");
     }
     std::optional<std::array<uint8_t, 64>> expected;
     if (values.count("report-data") != 0) {
@@ -601,11 +621,49 @@ int run_verify(const po::variables_map &values) {
         }
         expected.emplace();
         std::copy(bytes->begin(), bytes->end(), expected->begin());
+    } else if (values.count("nonce") != 0) {
+        const auto bytes = ccattest::support::parse_hex(values["nonce"].as<std::string>());
+        if (!bytes || bytes->empty() || bytes->size() > 64) {
+            throw UsageError("--nonce: expected 2 to 128 hex digits (1 to 64 bytes)");
+        }
+        expected.emplace();
+        expected->fill(0);
+        std::copy(bytes->begin(), bytes->end(), expected->begin());
     }
+    return expected;
+}
+
+// Which file verify checks: the evidence, or (verify --rim FILE alone) one RIM by itself.
+std::string verify_input(const po::variables_map &values, bool document_alone) {
+    if (!document_alone) {
+        require_evidence_options(values);
+        return values["evidence"].as<std::string>();
+    }
+    if (values.count("namespace") == 0) {
+        throw UsageError("the option '--namespace' is required");
+    }
+    const auto &rims = values["rim"].as<std::vector<std::string>>();
+    if (rims.size() != 1) {
+        throw UsageError("--rim without --evidence checks one RIM alone, not " +
+                         std::to_string(rims.size()));
+    }
+    if (values.count("report-data") != 0 || values.count("nonce") != 0) {
+        throw UsageError("--report-data and --nonce have no meaning for a RIM checked alone");
+    }
+    return rims.front();
+}
+
+int run_verify(const po::variables_map &values) {
+    if (values.count("cc-info") != 0) {
+        return run_verify_cc_info(values);
+    }
+    const bool document_alone = values.count("evidence") == 0 && values.count("rim") != 0;
+    const std::string input = verify_input(values, document_alone);
+    const std::optional<std::array<uint8_t, 64>> expected = expected_report_data(values);
     const int64_t when = values.count("at") != 0 ? parse_time(values["at"].as<std::string>())
                                                  : static_cast<int64_t>(std::time(nullptr));
-    const auto evidence = read_evidence(values["evidence"].as<std::string>());
-    const auto authorizer = instance_for(values);
+    const auto evidence = read_evidence(input);
+    const auto authorizer = instance_for(values, document_alone);
     std::optional<std::span<const uint8_t, 64>> binding;
     if (expected) {
         binding.emplace(*expected);

@@ -43,8 +43,25 @@ struct SiteSpec {
     std::map<std::string, int64_t> resources;
     json::object hardware;
     Platform platform;
+    /// Devices attached to the site's machine (e.g. GPUs): more platforms whose evidence the site
+    /// generates, each with its simulator's settings.
+    std::vector<std::pair<Platform, json::object>> attached;
     /// The other platforms of the federation, whose evidence this site verifies.
     std::vector<Platform> peer_platforms;
+
+    [[nodiscard]] bool owns(const Platform &other) const {
+        return other.name == platform.name ||
+               std::any_of(attached.begin(), attached.end(),
+                           [&](const auto &device) { return device.first.name == other.name; });
+    }
+    /// The namespaces of the evidence the site generates, for its log line.
+    [[nodiscard]] std::string namespaces() const {
+        std::string out = platform.text("namespace");
+        for (const auto &device : attached) {
+            out += " + " + device.first.text("namespace");
+        }
+        return out;
+    }
 };
 
 struct Site {
@@ -84,6 +101,19 @@ SiteSpec site_spec(const json::object &object, const std::string &role,
     const auto *platform = object.if_contains("platform");
     spec.platform =
         platform_named(platform != nullptr ? std::string(platform->get_string()) : "snp");
+    if (const auto *attached = object.if_contains("attached")) {
+        for (const auto &device : attached->get_array()) {
+            const auto &entry = device.get_object();
+            Platform named = platform_named(std::string(entry.at("platform").get_string()));
+            if (spec.owns(named)) {
+                throw ConfigError(
+                    {"scenario: site \"" + spec.name + "\" has platform " + named.name + " twice"});
+            }
+            const auto *settings = entry.if_contains("hardware");
+            spec.attached.emplace_back(named, settings != nullptr ? settings->get_object()
+                                                                  : json::object{});
+        }
+    }
     const json::value *policy = object.if_contains("policy");
     if (policy == nullptr) {
         spec.policy = builtin_schema(spec.platform.text("policy"));
@@ -97,12 +127,14 @@ SiteSpec site_spec(const json::object &object, const std::string &role,
 
 // The plugin entry of a platform at a site: its own (the simulator generates its evidence) or a
 // peer's (verify only: the simulator's state folder is where the peers' simulated roots are).
-PluginEntry platform_entry(const SiteSpec &spec, const Platform &platform, bool own,
-                           const FederationOptions &options) {
+// `hardware` (the site's settings of that simulator) is null for a peer's platform.
+PluginEntry platform_entry(const SiteSpec &spec, const Platform &platform,
+                           const json::object *hardware, const FederationOptions &options) {
+    const bool own = hardware != nullptr;
     json::object simulator = platform.entry->at("simulator").get_object();
     simulator["state_dir"] = (options.state_dir / platform.text("state_subdir")).string();
     if (own) {
-        for (const auto &[key, value] : spec.hardware) {
+        for (const auto &[key, value] : *hardware) {
             simulator[key] = value;
         }
     }
@@ -121,9 +153,13 @@ PluginEntry platform_entry(const SiteSpec &spec, const Platform &platform, bool 
 
 std::unique_ptr<CCManager> start_site(const SiteSpec &spec, const FederationOptions &options,
                                       const CCManager::Clock &clock) {
-    std::vector<PluginEntry> entries = {platform_entry(spec, spec.platform, true, options)};
+    std::vector<PluginEntry> entries = {
+        platform_entry(spec, spec.platform, &spec.hardware, options)};
+    for (const auto &[device, settings] : spec.attached) {
+        entries.push_back(platform_entry(spec, device, &settings, options));
+    }
     for (const Platform &peer : spec.peer_platforms) {
-        entries.push_back(platform_entry(spec, peer, false, options));
+        entries.push_back(platform_entry(spec, peer, nullptr, options));
     }
     SiteConfig config;
     config.file = "scenario";
@@ -205,10 +241,16 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
     // Every site verifies every platform of the federation.
     for (auto &spec : specs) {
         for (const auto &other : specs) {
-            if (other.platform.name != spec.platform.name &&
-                std::none_of(spec.peer_platforms.begin(), spec.peer_platforms.end(),
-                             [&](const Platform &p) { return p.name == other.platform.name; })) {
-                spec.peer_platforms.push_back(other.platform);
+            std::vector<Platform> owned = {other.platform};
+            for (const auto &device : other.attached) {
+                owned.push_back(device.first);
+            }
+            for (const Platform &candidate : owned) {
+                if (!spec.owns(candidate) &&
+                    std::none_of(spec.peer_platforms.begin(), spec.peer_platforms.end(),
+                                 [&](const Platform &p) { return p.name == candidate.name; })) {
+                    spec.peer_platforms.push_back(candidate);
+                }
             }
         }
     }
@@ -222,8 +264,7 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
             const bool debug =
                 spec.hardware.contains("debug") && spec.hardware.at("debug").as_bool();
             event("bootstrap", spec.name,
-                  "generated its CC tokens (" + spec.platform.text("namespace") +
-                      ", simulated hardware" +
+                  "generated its CC tokens (" + spec.namespaces() + ", simulated hardware" +
                       (debug ? ", " + spec.platform.text("describe_debug") + ")" : ")"));
         } else {
             event("bootstrap", spec.name, "not CC-enabled: generates no tokens");
