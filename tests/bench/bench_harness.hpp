@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -20,6 +21,34 @@
 namespace ccattest::bench {
 
 inline constexpr double slice_seconds = 0.1;
+
+/// The options every verification benchmark takes: --seconds=S (per side and figure),
+/// --vectors=DIR (the real evidence), --state-dir=DIR (the simulator's state, where used).
+struct Options {
+    double seconds = 3.0;
+    std::string vectors;
+    std::string state_dir;
+};
+
+/// Parses argv into `options` (which holds the defaults); false, after printing the usage, for
+/// anything else.
+inline bool parse_options(int argc, char **argv, Options &options) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument.rfind("--seconds=", 0) == 0) {
+            options.seconds = std::stod(argument.substr(10));
+        } else if (argument.rfind("--vectors=", 0) == 0) {
+            options.vectors = argument.substr(10);
+        } else if (argument.rfind("--state-dir=", 0) == 0) {
+            options.state_dir = argument.substr(12);
+        } else {
+            (void)std::fprintf(
+                stderr, "usage: %s [--seconds=S] [--vectors=DIR] [--state-dir=DIR]\n", argv[0]);
+            return false;
+        }
+    }
+    return true;
+}
 
 /// Runs body() on `threads` threads for `seconds`; returns operations per second in total.
 inline double rate(unsigned threads, double seconds, const std::function<void()> &body) {

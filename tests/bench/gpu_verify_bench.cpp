@@ -31,12 +31,6 @@ namespace gpu = ccattest::gpu;
 constexpr unsigned simulated_gpus = 8;
 constexpr int64_t real_report_time = 1748736000; // 2025-06-01: inside the real chain's window
 
-struct Options {
-    double seconds = 3.0;
-    std::string vectors = GPU_VECTORS;
-    fs::path state_dir = GPU_BENCH_STATE;
-};
-
 // A token to verify warm, its verifier, the expected report data, the verification time, and the
 // raw checks it is compared with (one per device).
 struct Case {
@@ -108,29 +102,11 @@ Case real_case(const std::string &vectors) {
     return out;
 }
 
-bool parse_options(int argc, char **argv, Options &options) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument.rfind("--seconds=", 0) == 0) {
-            options.seconds = std::stod(argument.substr(10));
-        } else if (argument.rfind("--vectors=", 0) == 0) {
-            options.vectors = argument.substr(10);
-        } else if (argument.rfind("--state-dir=", 0) == 0) {
-            options.state_dir = argument.substr(12);
-        } else {
-            (void)std::fprintf(
-                stderr, "usage: %s [--seconds=S] [--vectors=DIR] [--state-dir=DIR]\n", argv[0]);
-            return false;
-        }
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
-    Options options;
-    if (!parse_options(argc, argv, options)) {
+    ccattest::bench::Options options{3.0, GPU_VECTORS, GPU_BENCH_STATE};
+    if (!ccattest::bench::parse_options(argc, argv, options)) {
         return 2;
     }
     std::vector<Case> cases;

@@ -18,19 +18,12 @@
 using ccattest::support::Bytes;
 
 int main(int argc, char **argv) {
-    double seconds = 3.0;
-    std::string vectors = SNP_VECTORS;
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument.rfind("--seconds=", 0) == 0) {
-            seconds = std::stod(argument.substr(10));
-        } else if (argument.rfind("--vectors=", 0) == 0) {
-            vectors = argument.substr(10);
-        } else {
-            (void)std::fprintf(stderr, "usage: %s [--seconds=S] [--vectors=DIR]\n", argv[0]);
-            return 2;
-        }
+    ccattest::bench::Options options{3.0, SNP_VECTORS, ""};
+    if (!ccattest::bench::parse_options(argc, argv, options)) {
+        return 2;
     }
+    const double seconds = options.seconds;
+    const std::string &vectors = options.vectors;
     // Real Milan evidence: go-sev-guest's report with its VCEK carried in a ccattest-snp-v1 token.
     ccattest::snp::Evidence evidence;
     evidence.report = ccattest::support::read_file(vectors + "/gosev_milan_report.bin", 1U << 20U);

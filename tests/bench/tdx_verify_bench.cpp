@@ -39,12 +39,6 @@ constexpr size_t quote_signed_size = 632;
 constexpr size_t qe_report_size = 384;
 constexpr int64_t real_quote_time = 1688169600; // 2023-07-01: inside every window of the vectors
 
-struct Options {
-    double seconds = 3.0;
-    std::string vectors = TDX_VECTORS;
-    fs::path state_dir = TDX_BENCH_STATE;
-};
-
 // A token to verify warm, its verifier, the expected report data and the verification time.
 struct Case {
     std::string name;
@@ -96,29 +90,11 @@ Case real_case(const std::string &vectors) {
     return out;
 }
 
-bool parse_options(int argc, char **argv, Options &options) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument.rfind("--seconds=", 0) == 0) {
-            options.seconds = std::stod(argument.substr(10));
-        } else if (argument.rfind("--vectors=", 0) == 0) {
-            options.vectors = argument.substr(10);
-        } else if (argument.rfind("--state-dir=", 0) == 0) {
-            options.state_dir = argument.substr(12);
-        } else {
-            (void)std::fprintf(
-                stderr, "usage: %s [--seconds=S] [--vectors=DIR] [--state-dir=DIR]\n", argv[0]);
-            return false;
-        }
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
-    Options options;
-    if (!parse_options(argc, argv, options)) {
+    ccattest::bench::Options options{3.0, TDX_VECTORS, TDX_BENCH_STATE};
+    if (!ccattest::bench::parse_options(argc, argv, options)) {
         return 2;
     }
     std::vector<Case> cases;

@@ -119,6 +119,62 @@ Bytes der_encode_octet_string(std::span<const uint8_t> value) {
     return encode(length, out);
 }
 
+Bytes der_encode_enumerated(int64_t value) {
+    ASN1_ENUMERATED *number = ASN1_ENUMERATED_new();
+    check(number != nullptr && ASN1_ENUMERATED_set_int64(number, value) == 1, "ENUMERATED");
+    unsigned char *out = nullptr;
+    const int length = i2d_ASN1_ENUMERATED(number, &out);
+    ASN1_ENUMERATED_free(number);
+    return encode(length, out);
+}
+
+Bytes der_encode_oid(const std::string &dotted) {
+    ASN1_OBJECT *object = OBJ_txt2obj(dotted.c_str(), 1);
+    check(object != nullptr, "OID");
+    unsigned char *out = nullptr;
+    const int length = i2d_ASN1_OBJECT(object, &out);
+    ASN1_OBJECT_free(object);
+    return encode(length, out);
+}
+
+Bytes der_encode_tlv(int tag, bool constructed, std::span<const uint8_t> contents) {
+    const int length = static_cast<int>(contents.size());
+    const int total = ASN1_object_size(constructed ? 1 : 0, length, tag);
+    check(total > 0, "DER header");
+    Bytes out(static_cast<size_t>(total));
+    unsigned char *cursor = out.data();
+    ASN1_put_object(&cursor, constructed ? 1 : 0, length, tag, V_ASN1_UNIVERSAL);
+    std::copy(contents.begin(), contents.end(), cursor);
+    return out;
+}
+
+Bytes der_encode_sequence(std::span<const Bytes> members) {
+    Bytes contents;
+    for (const Bytes &member : members) {
+        contents.insert(contents.end(), member.begin(), member.end());
+    }
+    return der_encode_tlv(V_ASN1_SEQUENCE, true, contents);
+}
+
+Bytes der_encode_public_key(EVP_PKEY *key) {
+    unsigned char *out = nullptr;
+    const int length = i2d_PUBKEY(key, &out);
+    return encode(length, out);
+}
+
+Bytes der_encode_extension_value(int nid, const std::string &value) {
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, nullptr, nullptr, nullptr, nullptr, 0);
+    X509_EXTENSION *extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str());
+    check(extension != nullptr, "extension");
+    const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(extension);
+    const unsigned char *bytes = ASN1_STRING_get0_data(data);
+    Bytes out(bytes, bytes + ASN1_STRING_length(data));
+    X509_EXTENSION_free(extension);
+    return out;
+}
+
 Certificate make_certificate(const CertificateSpec &spec) {
     X509Ptr certificate(X509_new());
     check(certificate != nullptr, "X509_new");

@@ -76,64 +76,8 @@ std::string upper_hex(std::span<const uint8_t> bytes) {
 
 // ---- DER pieces of the extensions ---------------------------------------------------------------
 
-// A universal TLV around `contents`; OpenSSL writes tag and length.
-Bytes der_wrap(int tag, bool constructed, std::span<const uint8_t> contents) {
-    const int length = static_cast<int>(contents.size());
-    const int total = ASN1_object_size(constructed ? 1 : 0, length, tag);
-    check(total > 0, "DER header");
-    Bytes out(static_cast<size_t>(total));
-    unsigned char *cursor = out.data();
-    ASN1_put_object(&cursor, constructed ? 1 : 0, length, tag, V_ASN1_UNIVERSAL);
-    std::copy(contents.begin(), contents.end(), cursor);
-    return out;
-}
-
-Bytes der_sequence(std::initializer_list<Bytes> members) {
-    Bytes contents;
-    for (const Bytes &member : members) {
-        contents.insert(contents.end(), member.begin(), member.end());
-    }
-    return der_wrap(V_ASN1_SEQUENCE, true, contents);
-}
-
-Bytes der_oid(const char *dotted) {
-    ASN1_OBJECT *object = OBJ_txt2obj(dotted, 1);
-    check(object != nullptr, "OID");
-    unsigned char *der = nullptr;
-    const int length = i2d_ASN1_OBJECT(object, &der);
-    ASN1_OBJECT_free(object);
-    check(length > 0, "OID encoding");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
-}
-
-Bytes subject_public_key_info(EVP_PKEY *key) {
-    unsigned char *der = nullptr;
-    const int length = i2d_PUBKEY(key, &der);
-    check(length > 0, "SubjectPublicKeyInfo");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
-}
-
-// The DER value of a standard extension as OpenSSL's configuration syntax builds it.
-Bytes standard_extension(int nid, const std::string &value) {
-    X509V3_CTX context;
-    X509V3_set_ctx_nodb(&context);
-    X509V3_set_ctx(&context, nullptr, nullptr, nullptr, nullptr, 0);
-    X509_EXTENSION *extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str());
-    check(extension != nullptr, "extension");
-    const ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(extension);
-    const unsigned char *bytes = ASN1_STRING_get0_data(data);
-    Bytes out(bytes, bytes + ASN1_STRING_length(data));
-    X509_EXTENSION_free(extension);
-    return out;
-}
-
 std::pair<std::string, Bytes> ocsp_access() {
-    return {"1.3.6.1.5.5.7.1.1",
-            standard_extension(NID_info_access, std::string("OCSP;URI:") + simulated_ocsp_url)};
+    return {"1.3.6.1.5.5.7.1.1", support::der_encode_aia_ocsp(simulated_ocsp_url)};
 }
 
 // The leaf's TCG DICE extension exactly as NVIDIA's leaves carry it (asn1parse of the leaf in
@@ -142,9 +86,10 @@ std::pair<std::string, Bytes> ocsp_access() {
 std::pair<std::string, Bytes> fwid_extension(EVP_PKEY *identity_key,
                                              std::span<const uint8_t> fwid) {
     return {dice_tcb_info_oid,
-            der_sequence({support::der_encode_integer(1), subject_public_key_info(identity_key),
-                          der_sequence({der_oid("2.16.840.1.101.3.4.2.2"),
-                                        support::der_encode_octet_string(fwid)})})};
+            support::der_encode_sequence(
+                {support::der_encode_integer(1), support::der_encode_public_key(identity_key),
+                 support::der_encode_sequence({support::der_encode_oid("2.16.840.1.101.3.4.2.2"),
+                                               support::der_encode_octet_string(fwid)})})};
 }
 
 // ---- issuing ------------------------------------------------------------------------------------
@@ -297,7 +242,8 @@ Issued identity_of(const SimulatorState &state, Arch arch, size_t index, const I
         return issue(
             device_name(serial, device_cn(arch, "BROM")), &provisioner.certificate, serial, key,
             provisioner.key.get(), true,
-            {{"2.5.29.17", standard_extension(NID_subject_alt_name, alt_name)}, ocsp_access()});
+            {{"2.5.29.17", support::der_encode_extension_value(NID_subject_alt_name, alt_name)},
+             ocsp_access()});
     });
 }
 
@@ -312,14 +258,15 @@ Issued leaf_of(const SimulatorState &state, Arch arch, size_t index, const Issue
         return {std::move(*existing), std::move(key)};
     }
     // Unique per device key and firmware, so each leaf the identity issues has its own serial.
-    Bytes serial_input = subject_public_key_info(key.get());
+    Bytes serial_input = support::der_encode_public_key(key.get());
     serial_input.insert(serial_input.end(), fwid.begin(), fwid.end());
     const long serial = serial_from(support::sha256(serial_input));
-    Certificate leaf = issue(device_name(serial, device_cn(arch, "FMC LF")), &identity.certificate,
-                             serial, key.get(), identity.key.get(), false,
-                             {{"2.5.29.15", standard_extension(NID_key_usage, "digitalSignature")},
-                              ocsp_access(),
-                              fwid_extension(identity.key.get(), fwid)});
+    Certificate leaf = issue(
+        device_name(serial, device_cn(arch, "FMC LF")), &identity.certificate, serial, key.get(),
+        identity.key.get(), false,
+        {{"2.5.29.15", support::der_encode_extension_value(NID_key_usage, "digitalSignature")},
+         ocsp_access(),
+         fwid_extension(identity.key.get(), fwid)});
     state.store(name, leaf);
     return {std::move(leaf), std::move(key)};
 }
@@ -335,7 +282,8 @@ Issued rim_signer_of(const SimulatorState &state, const Issued &ca) {
     return stored_or_made(state, rim_signer_name, [&](EVP_PKEY *key) {
         return issue(
             ca_name(rim_signer_cn), &ca.certificate, 3, key, ca.key.get(), false,
-            {{"2.5.29.15", standard_extension(NID_key_usage, "digitalSignature")}, ocsp_access()},
+            {{"2.5.29.15", support::der_encode_extension_value(NID_key_usage, "digitalSignature")},
+             ocsp_access()},
             {rim_signer_not_before, rim_signer_not_after});
     });
 }

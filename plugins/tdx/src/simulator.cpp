@@ -98,54 +98,10 @@ uint32_t size_u32(size_t size) {
     return static_cast<uint32_t>(size);
 }
 
-// A constructed or primitive universal TLV around `contents`; OpenSSL writes tag and length.
-Bytes der_wrap(int tag, bool constructed, std::span<const uint8_t> contents) {
-    const int length = static_cast<int>(contents.size());
-    const int total = ASN1_object_size(constructed ? 1 : 0, length, tag);
-    check(total > 0, "DER header");
-    Bytes out(static_cast<size_t>(total));
-    unsigned char *cursor = out.data();
-    ASN1_put_object(&cursor, constructed ? 1 : 0, length, tag, V_ASN1_UNIVERSAL);
-    std::copy(contents.begin(), contents.end(), cursor);
-    return out;
-}
-
-Bytes der_sequence(std::span<const Bytes> members) {
-    Bytes contents;
-    for (const Bytes &member : members) {
-        append(contents, member);
-    }
-    return der_wrap(V_ASN1_SEQUENCE, true, contents);
-}
-
-Bytes der_oid(const std::string &dotted) {
-    ASN1_OBJECT *object = OBJ_txt2obj(dotted.c_str(), 1);
-    check(object != nullptr, "OID");
-    unsigned char *der = nullptr;
-    const int length = i2d_ASN1_OBJECT(object, &der);
-    ASN1_OBJECT_free(object);
-    check(length > 0, "OID encoding");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
-}
-
-Bytes der_enumerated(int64_t value) {
-    ASN1_ENUMERATED *number = ASN1_ENUMERATED_new();
-    check(number != nullptr && ASN1_ENUMERATED_set_int64(number, value) == 1, "ENUMERATED");
-    unsigned char *der = nullptr;
-    const int length = i2d_ASN1_ENUMERATED(number, &der);
-    ASN1_ENUMERATED_free(number);
-    check(length > 0, "ENUMERATED encoding");
-    Bytes out(der, der + length);
-    OPENSSL_free(der);
-    return out;
-}
-
 // SEQUENCE { OID, value } — one member of the SGX extension sequence.
 Bytes der_member(const std::string &suffix, const Bytes &value) {
-    const std::array<Bytes, 2> pair{der_oid(sgx_extensions_oid + suffix), value};
-    return der_sequence(pair);
+    const std::array<Bytes, 2> pair{support::der_encode_oid(sgx_extensions_oid + suffix), value};
+    return support::der_encode_sequence(pair);
 }
 
 std::string upper_hex(std::span<const uint8_t> bytes) {
@@ -237,12 +193,12 @@ Bytes sgx_extensions(const Bytes &ppid, const PckTcb &tcb) {
     const std::array<uint8_t, 2> pce_id{};
     const std::array<Bytes, 5> members{
         der_member(".1", support::der_encode_octet_string(ppid)),
-        der_member(".2", der_sequence(tcb_members)),
+        der_member(".2", support::der_encode_sequence(tcb_members)),
         der_member(".3", support::der_encode_octet_string(pce_id)),
         der_member(".4", support::der_encode_octet_string(sim_fmspc)),
-        der_member(".5", der_enumerated(0)),
+        der_member(".5", support::der_encode_enumerated(0)),
     };
-    return der_sequence(members);
+    return support::der_encode_sequence(members);
 }
 
 // One PCK leaf per TCB (the SGX extensions state it), named and numbered by a hash of the TCB.

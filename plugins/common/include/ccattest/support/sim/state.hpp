@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +81,20 @@ Bytes rsa_sign(EVP_PKEY *key, RsaAlgorithm algorithm, std::span<const uint8_t> m
 Bytes der_encode_integer(int64_t value);
 Bytes der_encode_ia5_string(const std::string &value);
 Bytes der_encode_octet_string(std::span<const uint8_t> value);
+Bytes der_encode_enumerated(int64_t value);
+Bytes der_encode_oid(const std::string &dotted); ///< "2.16.840.1.101.3.4.2.2"
+/// A universal TLV (V_ASN1_* tag, primitive or constructed) around `contents`.
+Bytes der_encode_tlv(int tag, bool constructed, std::span<const uint8_t> contents);
+/// A SEQUENCE of already encoded members, in order.
+Bytes der_encode_sequence(std::span<const Bytes> members);
+inline Bytes der_encode_sequence(std::initializer_list<Bytes> members) {
+    return der_encode_sequence(std::span<const Bytes>(members.begin(), members.size()));
+}
+/// The SubjectPublicKeyInfo of `key`.
+Bytes der_encode_public_key(EVP_PKEY *key);
+/// The value of a standard extension (`nid`, e.g. NID_subject_alt_name) as OpenSSL's
+/// configuration syntax builds it ("otherName:...", "digitalSignature").
+Bytes der_encode_extension_value(int nid, const std::string &value);
 
 /// A folder of simulator state (mode 0700): PEM keys and certificates, named by the caller.
 class SimulatorState {
