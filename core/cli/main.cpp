@@ -456,23 +456,23 @@ po::options_description verify_options() {
     options.add_options()("cert", po::value<std::vector<std::string>>()->value_name("FILE"),
                           "a certificate or CRL to use (repeatable), e.g. the VCEK")(
         "collateral", po::value<std::vector<std::string>>()->value_name("DIR|FILE"),
-        "offline collateral (repeatable): x-snp one folder; x-tdx folders and files, each\n"
-        "recognised by its content (TCB info, QE identity, CRLs, issuer chains); x-nv-gpu\n"
+        "offline collateral (repeatable): x-snp one folder; x-tdx folders and files, each "
+        "recognised by its content (TCB info, QE identity, CRLs, issuer chains); x-nv-gpu "
         "folders of RIMs (<RIM id>.xml) and OCSP responses")(
         "rim", po::value<std::vector<std::string>>()->value_name("FILE"),
-        "a reference integrity manifest to compare the measurements with (repeatable; x-nv-gpu);\n"
-        "without --evidence, checks one RIM alone (signature, chain, validity) and lists its\n"
+        "a reference integrity manifest to compare the measurements with (repeatable; x-nv-gpu); "
+        "without --evidence, checks one RIM alone (signature, chain, validity) and lists its "
         "measurements")("report-data", po::value<std::string>()->value_name("HEX"),
                         "the 64 bytes the evidence must be bound to, as 128 hex digits")(
         "nonce", po::value<std::string>()->value_name("HEX"),
-        "the report data as a shorter prefix, the rest zero (1 to 64 bytes as hex): e.g. the\n"
+        "the report data as a shorter prefix, the rest zero (1 to 64 bytes as hex): e.g. the "
         "32-byte SPDM nonce x-nv-gpu evidence binds")(
         "no-binding", "check no binding (the report data is only reported)")(
         "at", po::value<std::string>()->value_name("TIME"),
         "verification time, RFC 3339 UTC or seconds since the epoch (default: now)")(
         "cc-info", po::value<std::string>()->value_name("FILE"), "another site's CC info (JSON)")(
         "challenge", po::value<std::string>()->value_name("HEX"),
-        "the challenge the CC info must answer (64 hex digits); without it, the attester's own is\n"
+        "the challenge the CC info must answer (64 hex digits); without it, the attester's own is "
         "accepted and, when the site has a state_dir, checked against the replay store")(
         "identity", po::value<std::string>()->value_name("NAME"),
         "the sender's authenticated site name (default: the name inside the CC info)")(

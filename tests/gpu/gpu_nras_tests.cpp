@@ -623,7 +623,8 @@ BOOST_AUTO_TEST_CASE(jwks_miss_and_bad_file) {
     const auto offline = service.refused(service.mint(1).eat());
     BOOST_TEST(offline.first == CCATTEST_E_VERIFICATION_FAILED);
     BOOST_TEST(offline.second == "NRAS token: no JWKS to check it with: no jwks_file is configured "
-                                 "and the host offers no network service (ABI 1.0 host)");
+                                 "and the host offers no network service (an ABI 1.0 host, or one "
+                                 "without a network channel)");
 
     service.config.jwks_file = service.scratch.write("bad.json", R"({"keys":[{"kty":"oct"}]})");
     const auto bad = refusal([&] { (void)service.verifier(); });

@@ -1,9 +1,16 @@
 // libcc_gpu.so through the real loader: config errors refused at load with their reasons, the real
 // H100 report verified with its chain and nonce, the binding checked, inspect, and the simulator's
-// round trip (generate, verify) with allow_simulated.
+// round trip (generate, verify) with allow_simulated, and RIMs fetched online from NVIDIA's RIM
+// service (played by the loopback server).
 #include "ccattest/core/registry.hpp"
+#include "rim.hpp"
+#include "simulator.hpp"
+#include "spdm.hpp"
+#include "support/https_test_server.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <ccattest/support/bytes.hpp>
+#include <ccattest/support/crypto.hpp>
 #include <ccattest/support/files.hpp>
 
 #include <boost/json.hpp>
@@ -130,6 +137,64 @@ BOOST_AUTO_TEST_CASE(simulated_round_trip_through_the_loader) {
     BOOST_TEST(parsed.at("device_count").to_number<int64_t>() == 2);
     BOOST_TEST(parsed.at("all_verified").as_bool());
     BOOST_TEST(parsed.at("devices").at(1).at("measurements").as_string() == "success");
+}
+
+// NVIDIA's RIM service played by the loopback server: the verifier asks it, through the host, for
+// the RIMs a token does not carry, and reads its JSON answer ({"id", "rim": base64, "sha256"}).
+BOOST_AUTO_TEST_CASE(rims_are_fetched_from_the_rim_service) {
+    using ccattest::test::HttpsTestServer;
+    namespace gpu = ccattest::gpu;
+    namespace support = ccattest::support;
+    const ccattest::test::ScratchDir scratch;
+    HttpsTestServer server;
+    gpu::SimulatorConfig sim;
+    sim.state_dir = GPU_SIM_STATE;
+    const auto now = static_cast<int64_t>(std::time(nullptr));
+    std::array<uint8_t, 32> nonce{};
+    const gpu::SpdmReport report =
+        gpu::parse_spdm_report(gpu::simulate_evidence(sim, nonce, now).devices.front().report);
+    const auto &data = report.opaque_data;
+    const std::vector<std::string> ids{gpu::driver_rim_id(false, "GH100", *data.driver_version),
+                                       gpu::vbios_rim_id(false, *data.project, *data.project_sku,
+                                                         *data.chip_sku, *data.vbios_version)};
+    const std::vector<Bytes> rims = gpu::simulated_rims(sim, now);
+    for (const auto &xml : rims) {
+        const bool vbios = gpu::parse_rim(xml, "RIM").edition == "VBIOS";
+        const std::string &id = ids.at(vbios ? 1 : 0);
+        const json::object answer{{"id", id},
+                                  {"rim", support::base64_encode(xml)},
+                                  {"sha256", support::to_hex(support::sha256(xml))},
+                                  {"rim_format", "SWID"}};
+        server.handle("/v1/rim/" + id, [body = json::serialize(answer)](const auto &) {
+            return HttpsTestServer::Reply{200, body};
+        });
+    }
+    ccattest::SiteConfig config =
+        site({{"source", "simulator"},
+              {"allow_simulated", true},
+              {"check_ocsp", false},
+              {"rim_service_url", server.url("/v1/rim/", "127.0.0.1")},
+              {"simulator",
+               {{"state_dir", GPU_SIM_STATE}, {"include_rims", false}, {"include_ocsp", false}}}});
+    config.state_dir = scratch.path() / "state";
+    config.network.mode = ccattest::net::NetworkConfig::Mode::online;
+    config.network.ca_file = server.write_ca_file(scratch.path());
+    config.network.allowed_hosts["x-nv-gpu"] = {"127.0.0.1"};
+    config.network.timeout = std::chrono::milliseconds(5000);
+    const ccattest::Registry registry(config);
+    const auto gpu_plugin = registry.find("x-nv-gpu");
+    BOOST_REQUIRE_MESSAGE(gpu_plugin, registry.plugins().front().reason);
+    std::array<uint8_t, 64> report_data{};
+    const auto token = gpu_plugin->generate(report_data);
+    BOOST_REQUIRE_MESSAGE(token.ok(), token.message);
+    const auto claims =
+        gpu_plugin->verify(token.output, std::span<const uint8_t, 64>(report_data), now);
+    BOOST_REQUIRE_MESSAGE(claims.ok(), claims.message);
+    const json::value device = output_json(claims).at("devices").at(0);
+    BOOST_TEST(device.at("measurements").as_string() == "success", device);
+    BOOST_TEST(device.at("rim").at("driver").at("source").as_string() == "network");
+    BOOST_TEST(device.at("rim").at("vbios").at("id").as_string() == ids.at(1));
+    BOOST_TEST(server.request_count("/v1/rim/" + ids.at(0)) == 1U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

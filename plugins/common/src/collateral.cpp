@@ -130,7 +130,10 @@ CollateralLookup CollateralSource::find(const CollateralQuery &query) const {
         return {};
     }
     if (!host_.can_fetch()) {
-        return {std::nullopt, "the host offers no network service (ABI 1.0 host)", CCATTEST_OK};
+        return {std::nullopt,
+                "the host offers no network service (an ABI 1.0 host, or one without a network "
+                "channel)",
+                CCATTEST_OK};
     }
     {
         const std::lock_guard lock(refusals_->mutex);

@@ -124,9 +124,7 @@ VerifierConfig verifier_config(const json::object &config) {
     if (auto url = config_text(config, "rim_service_url")) {
         verifier.rim_service_url = *url;
     }
-    if (auto url = config_text(config, "ocsp_url")) {
-        verifier.ocsp_url = *url;
-    }
+    verifier.ocsp_url = config_text(config, "ocsp_url");
     read_flag(config, "check_ocsp", verifier.check_ocsp);
     read_flag(config, "tolerate_certificate_hold", verifier.tolerate_certificate_hold);
     read_flag(config, "accept_rim_documents", verifier.accept_rim_documents);

@@ -45,7 +45,7 @@ inline constexpr const char *config_schema = R"json({
       "type": "string", "pattern": "^https?://[^?#]+/$", "x-expected": "an http(s) URL ending in /"
     },
     "ocsp_url": {
-      "description": "OCSP responder for certificates that name none. Default https://ocsp.ndis.nvidia.com.",
+      "description": "OCSP responder asked for every certificate (a site's mirror or proxy of NVIDIA's). Unset: each certificate's own responder (AIA), else https://ocsp.ndis.nvidia.com.",
       "type": "string", "pattern": "^https?://[^?#]+$", "x-expected": "an http(s) URL without query"
     },
     "check_ocsp": { "description": "Look for OCSP answers (token, cache, responder when online). Default true; without any, claims say ocsp not_checked.", "type": "boolean" },

@@ -3,6 +3,7 @@
 #include "spdm.hpp"
 
 #include <ccattest/support/crypto.hpp>
+#include <ccattest/support/decode_cache.hpp>
 #include <ccattest/support/json.hpp>
 
 #include <boost/json.hpp>
@@ -28,6 +29,20 @@ constexpr std::array<std::string_view, 4> device_members = {"kind", "arch", "rep
 constexpr std::array<std::string_view, 3> nvidia_lists = {"evidence_list", "device_evidence_list",
                                                           "evidences"};
 constexpr std::array<uint8_t, 3> utf8_bom = {0xEF, 0xBB, 0xBF};
+// A fleet sends the same device chains in every token; parsing a certificate (its public key
+// above all) costs more than checking the report it vouches for. Keyed by the SHA-256 of the exact
+// bytes; a parse that fails is not cached, so a bad certificate is refused every time.
+constexpr size_t parsed_cache_size = 512;
+
+const support::DecodeCache<support::Certificate> &parsed_certificates() {
+    static const support::DecodeCache<support::Certificate> cache(parsed_cache_size);
+    return cache;
+}
+
+const support::DecodeCache<std::vector<support::Certificate>> &parsed_bundles() {
+    static const support::DecodeCache<std::vector<support::Certificate>> cache(parsed_cache_size);
+    return cache;
+}
 
 [[noreturn]] void malformed(const std::string &problem) {
     throw failure(CCATTEST_E_MALFORMED, problem);
@@ -131,7 +146,9 @@ std::vector<Bytes> read_der_certificates(const boost::json::object &device,
         const std::string what = where + " certificate " + std::to_string(i);
         Bytes der = decode_base64(array[i], what);
         // DER only: PEM here would be a second spelling of the same token.
-        (void)support::Certificate::parse(der, what, support::Encoding::der);
+        (void)parsed_certificates().get(der, [&](std::span<const uint8_t> bytes) {
+            return support::Certificate::parse(bytes, what, support::Encoding::der);
+        });
         certificates.push_back(std::move(der));
     }
     return certificates;
@@ -258,7 +275,11 @@ DeviceEvidence nvidia_device(const boost::json::value &value, size_t index,
     }
     // Base64 of the PEM chain as NVML gives it (leaf first); kept as DER.
     const std::string what = where + " certificate";
-    const auto certificates = support::Certificate::parse_bundle(decode_base64(*chain, what), what);
+    const auto bundle =
+        parsed_bundles().get(decode_base64(*chain, what), [&](std::span<const uint8_t> bytes) {
+            return support::Certificate::parse_bundle(bytes, what);
+        });
+    const auto &certificates = *bundle;
     if (certificates.size() > max_chain_size) {
         malformed(what + " holds " + std::to_string(certificates.size()) +
                   " certificates, more than the " + std::to_string(max_chain_size) + " allowed");

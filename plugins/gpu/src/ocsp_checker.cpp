@@ -1,5 +1,7 @@
 #include "ocsp_checker.hpp"
 
+#include "verifier.hpp"
+
 #include <mutex>
 
 namespace ccattest::gpu {
@@ -50,17 +52,25 @@ std::vector<CarriedOcsp> index_carried(std::span<const Bytes> responses) {
     return out;
 }
 
-OcspChecker::OcspChecker(std::vector<std::filesystem::path> collateral, std::string default_url,
-                         support::Host host)
+OcspChecker::OcspChecker(std::vector<std::filesystem::path> collateral,
+                         std::optional<std::string> operator_url, support::Host host)
     : source_(host, std::move(collateral), max_ocsp_response),
-      default_url_(std::move(default_url)) {}
+      operator_url_(std::move(operator_url)) {}
+
+// The operator's responder (a site's mirror or proxy) wins over what the certificate names.
+std::string OcspChecker::responder_for(const Certificate &subject) const {
+    if (operator_url_) {
+        return *operator_url_;
+    }
+    return support::ocsp_responder_url(subject).value_or(default_ocsp_url);
+}
 
 std::optional<OcspResult> OcspChecker::fetched(const Certificate &subject,
                                                const Certificate &issuer, int64_t when) const {
     support::CollateralQuery query;
     query.what = "OCSP answer for " + support::describe_certificate(subject);
     query.file_names = {subject.serial_hex() + ".ocsp"};
-    query.url = support::ocsp_responder_url(subject).value_or(default_url_);
+    query.url = responder_for(subject);
     query.post_body = support::ocsp_request(subject, issuer);
     query.content_type = "application/ocsp-request";
     const support::CollateralLookup lookup = source_.find(query);

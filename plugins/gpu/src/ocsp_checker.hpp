@@ -44,8 +44,9 @@ std::vector<CarriedOcsp> index_carried(std::span<const support::Bytes> responses
 
 class OcspChecker {
 public:
-    OcspChecker(std::vector<std::filesystem::path> collateral, std::string default_url,
-                support::Host host);
+    /// `operator_url`: config.hpp's ocsp_url, when the operator set one.
+    OcspChecker(std::vector<std::filesystem::path> collateral,
+                std::optional<std::string> operator_url, support::Host host);
 
     /// The answers for every certificate of `path` (leaf first, anchor last) but the anchor.
     void check(const std::vector<support::Certificate> &path,
@@ -64,8 +65,10 @@ private:
                                                const support::Certificate &issuer,
                                                int64_t when) const;
 
+    [[nodiscard]] std::string responder_for(const support::Certificate &subject) const;
+
     support::CollateralSource source_;
-    std::string default_url_;
+    std::optional<std::string> operator_url_;
     using Key = std::pair<std::array<uint8_t, 32>, std::array<uint8_t, 32>>;
     void remember(std::map<Key, std::optional<support::OcspResult>> &cache, const Key &key,
                   const std::optional<support::OcspResult> &result) const;

@@ -131,9 +131,8 @@ std::shared_ptr<const Rim> RimFinder::parsed(std::span<const uint8_t> xml,
     return rims_.get(xml, [&](std::span<const uint8_t> bytes) { return parse_rim(bytes, what); });
 }
 
-std::shared_ptr<const VerifiedRim> RimFinder::verified(const Rim &rim, const std::string &what,
-                                                       const std::vector<Certificate> &anchors,
-                                                       int64_t when) const {
+std::shared_ptr<const VerifiedRim>
+RimFinder::verified(const Rim &rim, const std::vector<Certificate> &anchors, int64_t when) const {
     std::array<uint8_t, 32> key{};
     std::copy_n(rim.sha256.begin(), std::min(rim.sha256.size(), key.size()), key.begin());
     {
@@ -149,9 +148,10 @@ std::shared_ptr<const VerifiedRim> RimFinder::verified(const Rim &rim, const std
         outcome =
             std::make_shared<const VerifiedRim>(verify_rim(rim, anchors, when, &chain_cache_));
     } catch (const failure &e) {
+        // rim.hpp's messages already name the RIM ("RIM <what>: ...").
         throw failure(e.status() == CCATTEST_E_EXPIRED ? CCATTEST_E_EXPIRED
                                                        : CCATTEST_E_VERIFICATION_FAILED,
-                      "RIM " + what + ": " + e.what());
+                      e.what());
     }
     const std::unique_lock lock(mutex_);
     if (verified_.size() >= max_cached_rims) {
@@ -171,8 +171,7 @@ std::optional<RimFound> RimFinder::from_offered(const RimWanted &wanted,
             continue;
         }
         if (for_version(*candidate.rim, wanted)) {
-            RimFound found{verified(*candidate.rim, candidate.what, anchors, when),
-                           candidate.source};
+            RimFound found{verified(*candidate.rim, anchors, when), candidate.source};
             candidate.used = true;
             return found;
         }
@@ -200,7 +199,7 @@ RimLookup RimFinder::from_collateral(const RimWanted &wanted,
     if (!for_product(*rim, wanted) || !for_version(*rim, wanted)) {
         refuse_version(wanted, what, *rim);
     }
-    return {RimFound{verified(*rim, what, anchors, when),
+    return {RimFound{verified(*rim, anchors, when),
                      std::string(support::provenance_name(lookup.item->provenance))},
             {}};
 }
@@ -226,7 +225,7 @@ RimLookup RimFinder::find(const RimWanted &wanted, const std::vector<Offered> &o
 std::shared_ptr<const VerifiedRim>
 RimFinder::verify_document(std::span<const uint8_t> xml, const std::string &what,
                            const std::vector<Certificate> &anchors, int64_t when) const {
-    return verified(*parsed(xml, what), what, anchors, when);
+    return verified(*parsed(xml, what), anchors, when);
 }
 
 } // namespace ccattest::gpu

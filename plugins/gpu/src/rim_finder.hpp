@@ -77,9 +77,9 @@ public:
 
 private:
     std::shared_ptr<const Rim> parsed(std::span<const uint8_t> xml, const std::string &what) const;
-    std::shared_ptr<const VerifiedRim> verified(const Rim &rim, const std::string &what,
-                                                const std::vector<support::Certificate> &anchors,
-                                                int64_t when) const;
+    /// The RIM verified (rim.hpp's errors name it), from memory while its chain's window holds.
+    std::shared_ptr<const VerifiedRim>
+    verified(const Rim &rim, const std::vector<support::Certificate> &anchors, int64_t when) const;
     std::optional<RimFound> from_offered(const RimWanted &wanted,
                                          const std::vector<Offered> &offered,
                                          const std::vector<support::Certificate> &anchors,

@@ -43,8 +43,9 @@ struct VerifierConfig {
     /// Collateral folders: RIMs named <rim id>.xml, OCSP responses.
     std::vector<std::filesystem::path> collateral;
     std::string rim_service_url = default_rim_service_url;
-    /// OCSP responder used when a certificate names none in its AIA extension.
-    std::string ocsp_url = default_ocsp_url;
+    /// The operator's OCSP responder (a site's mirror or proxy of NVIDIA's), asked for every
+    /// certificate when set; otherwise each certificate's AIA responder, else default_ocsp_url.
+    std::optional<std::string> ocsp_url;
     bool check_ocsp = true;                 ///< look for OCSP answers (token, cache, network)
     bool tolerate_certificate_hold = false; ///< a certificateHold answer does not fail a device
     bool allow_simulated = false;

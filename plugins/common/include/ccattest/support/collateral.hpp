@@ -62,8 +62,9 @@ struct CollateralItem {
 struct CollateralLookup {
     std::optional<CollateralItem> item;
     /// Empty when nothing could be fetched at all (no URL); otherwise why the network gave
-    /// nothing: "the host offers no network service (ABI 1.0 host)", the host's refusal (offline
-    /// site, host not allowed), "<url> answered HTTP 404", a rate limit, a transport error.
+    /// nothing: "the host offers no network service (an ABI 1.0 host, or one without a network
+    /// channel)", the host's refusal (offline site, host not allowed), "<url> answered HTTP 404",
+    /// a rate limit, a transport error.
     std::string miss_reason;
     /// CCATTEST_OK for a plain miss (not in the directories, not fetchable, or the service has no
     /// such document); the failure's status when the service could not be asked or did not answer
