@@ -192,6 +192,31 @@ void check_bytes(std::span<const uint8_t> bytes, const std::string &what) {
     if (xmlCheckUTF8(reinterpret_cast<const unsigned char *>(copy.c_str())) == 0) {
         malformed(what, "not valid UTF-8");
     }
+    // Canonicalization drops what lies outside the root element, so no byte may lie there that a
+    // change could hide in: the document starts with its root element's tag (no declaration) and
+    // ends with its end tag and line feeds only (NVIDIA's end with two).
+    if (text.front() != '<' || text.starts_with("<?") || text.starts_with("<!")) {
+        malformed(what, "must start with its root element (no XML declaration, comment or "
+                        "whitespace before it)");
+    }
+    const std::string_view after_root = text.substr(text.find_last_of('>') + 1);
+    if (after_root.find_first_not_of('\n') != std::string_view::npos) {
+        malformed(what, "must end with its root element's end tag and line breaks only");
+    }
+}
+
+// Canonicalization without comments drops comments and processing instructions wherever they
+// are: unsigned bytes inside the signed document, refused.
+void refuse_unsigned_nodes(const std::string &what, const xmlNode *node) {
+    for (; node != nullptr; node = node->next) {
+        if (node->type == XML_COMMENT_NODE || node->type == XML_PI_NODE) {
+            malformed(what,
+                      std::string(node->type == XML_COMMENT_NODE ? "a comment"
+                                                                 : "a processing instruction") +
+                          " (not covered by the signature) is not allowed");
+        }
+        refuse_unsigned_nodes(what, node->children);
+    }
 }
 
 xmlsec::DocPtr parse_xml(std::span<const uint8_t> bytes, const std::string &what) {
@@ -353,6 +378,7 @@ void read_meta(const std::string &what, const xmlNode *root, Rim &rim) {
 Rim parse_rim(std::span<const uint8_t> xml_bytes, const std::string &what) {
     check_bytes(xml_bytes, what);
     xmlsec::DocPtr doc = parse_xml(xml_bytes, what);
+    refuse_unsigned_nodes(what, doc->children);
     xmlNode *root = xmlDocGetRootElement(doc.get());
     if (!is_element(root, "SoftwareIdentity", swid_ns)) {
         malformed(what, "the root element is not a SWID SoftwareIdentity");

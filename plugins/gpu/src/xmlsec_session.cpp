@@ -7,9 +7,11 @@
 #include <libxml/parser.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/keysdata.h>
+#include <xmlsec/list.h>
 #include <xmlsec/openssl/app.h>
 #include <xmlsec/openssl/crypto.h>
 #include <xmlsec/openssl/evp.h>
+#include <xmlsec/transforms.h>
 #include <xmlsec/xmlsec.h>
 
 #include <mutex>
@@ -49,6 +51,13 @@ void collect_libxml_error(void *context, xmlError *error) {
 
 void initialize_once() {
     xmlInitParser();
+    // xmlsec1's state is process-wide, but this code may be linked twice into one process (a test
+    // that also loads the plugin): a second xmlSecInit would orphan the first one's registrations.
+    // Registered transforms mean another copy started it; then only the callback is ours.
+    if (xmlSecPtrListGetSize(xmlSecTransformIdsGet()) > 0) {
+        xmlSecErrorsSetCallback(collect_error);
+        return;
+    }
     if (xmlSecInit() < 0) {
         throw sdk::failure(CCATTEST_E_INTERNAL, "xmlsec1: xmlSecInit failed");
     }
