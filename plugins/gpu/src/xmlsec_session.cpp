@@ -54,7 +54,9 @@ void initialize_once() {
     // xmlsec1's state is process-wide, but this code may be linked twice into one process (a test
     // that also loads the plugin): a second xmlSecInit would orphan the first one's registrations.
     // Registered transforms mean another copy started it; then only the callback is ours.
-    if (xmlSecPtrListGetSize(xmlSecTransformIdsGet()) > 0) {
+    // (The validity test first: asking an unstarted list its size makes xmlsec print an error.)
+    xmlSecPtrListPtr transforms = xmlSecTransformIdsGet();
+    if (xmlSecPtrListIsValid(transforms) && xmlSecPtrListGetSize(transforms) > 0) {
         xmlSecErrorsSetCallback(collect_error);
         return;
     }
