@@ -75,9 +75,15 @@ std::vector<Certificate> build_path(const Certificate &leaf,
     X509_VERIFY_PARAM_set_auth_level(parameters, security_level);
     // Only the pinned anchors are trusted: never the system store, never a partial chain.
     X509_VERIFY_PARAM_clear_flags(parameters, X509_V_FLAG_PARTIAL_CHAIN);
+    // OpenSSL fills caches inside the certificates it verifies, without a lock (ThreadSanitizer:
+    // two threads verifying one shared certificate race in libcrypto), so verifications take
+    // turns; warm verifications skip this through ChainCache.
+    static std::mutex verification_mutex;
+    std::unique_lock lock(verification_mutex);
     if (X509_verify_cert(context.get()) != 1) {
         throw_path_error(context.get(), when);
     }
+    lock.unlock();
     (void)openssl_error(); // what a successful check left behind is no reason for a later failure
     const std::unique_ptr<STACK_OF(X509), OwningStackDeleter> chain(
         X509_STORE_CTX_get1_chain(context.get()));
