@@ -3,6 +3,7 @@
 // round trip (generate, verify) with allow_simulated, and RIMs fetched online from NVIDIA's RIM
 // service (played by the loopback server).
 #include "ccattest/core/registry.hpp"
+#include "evidence.hpp"
 #include "rim.hpp"
 #include "simulator.hpp"
 #include "spdm.hpp"
@@ -12,6 +13,7 @@
 #include <ccattest/support/bytes.hpp>
 #include <ccattest/support/crypto.hpp>
 #include <ccattest/support/files.hpp>
+#include <ccattest/support/ocsp.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -19,6 +21,7 @@
 #include <array>
 #include <ctime>
 #include <filesystem>
+#include <map>
 
 namespace {
 namespace fs = std::filesystem;
@@ -195,6 +198,114 @@ BOOST_AUTO_TEST_CASE(rims_are_fetched_from_the_rim_service) {
     BOOST_TEST(device.at("rim").at("driver").at("source").as_string() == "network");
     BOOST_TEST(device.at("rim").at("vbios").at("id").as_string() == ids.at(1));
     BOOST_TEST(server.request_count("/v1/rim/" + ids.at(0)) == 1U);
+}
+
+// NVIDIA's OCSP responder played by the loopback server: the verifier POSTs one request per
+// certificate of the device and RIM chains (to ocsp_url, which overrides each certificate's AIA)
+// and grades the answers; a responder that is down leaves revocation not checked.
+namespace {
+
+struct OcspRound {
+    std::string status;      ///< the device chain's summary
+    std::string leaf_status; ///< the device leaf's own status
+    bool all_verified = false;
+    size_t requests = 0;
+};
+
+// One verification through the host with the simulated token's answers left out; the responder
+// answers `leaf_status` for the device leaf and good for every other certificate, or is stopped
+// before the verification.
+OcspRound ocsp_round(ccattest::support::OcspStatus leaf_status, bool responder_down = false) {
+    using ccattest::test::HttpsTestServer;
+    namespace gpu = ccattest::gpu;
+    namespace support = ccattest::support;
+    const ccattest::test::ScratchDir scratch;
+    HttpsTestServer server;
+    const auto now = static_cast<int64_t>(std::time(nullptr));
+    ccattest::SiteConfig config =
+        site({{"source", "simulator"},
+              {"allow_simulated", true},
+              {"ocsp_url", server.url("/ocsp", "127.0.0.1")},
+              {"simulator", {{"state_dir", GPU_SIM_STATE}, {"include_ocsp", false}}}});
+    config.state_dir = scratch.path() / "state";
+    config.network.mode = ccattest::net::NetworkConfig::Mode::online;
+    config.network.ca_file = server.write_ca_file(scratch.path());
+    config.network.allowed_hosts["x-nv-gpu"] = {"127.0.0.1"};
+    config.network.timeout = std::chrono::milliseconds(5000);
+    const ccattest::Registry registry(config);
+    const auto gpu_plugin = registry.find("x-nv-gpu");
+    BOOST_REQUIRE_MESSAGE(gpu_plugin, registry.plugins().front().reason);
+    std::array<uint8_t, 64> report_data{};
+    const auto token = gpu_plugin->generate(report_data);
+    BOOST_REQUIRE_MESSAGE(token.ok(), token.message);
+
+    // Every certificate the verifier will ask about, with its issuer: the device chain from the
+    // token and each carried RIM's signing chain.
+    const gpu::Evidence evidence = gpu::decode_token(token.output);
+    std::vector<std::vector<support::Certificate>> chains;
+    std::vector<support::Certificate> device_chain;
+    for (const auto &der : evidence.devices.front().certificates) {
+        device_chain.push_back(support::Certificate::parse(der, "device certificate"));
+    }
+    chains.push_back(device_chain);
+    for (const auto &xml : evidence.rims) {
+        chains.push_back(gpu::parse_rim(xml, "RIM").signing_chain);
+    }
+    std::map<std::string, Bytes> answers; // request body -> answer
+    for (const auto &chain : chains) {
+        for (size_t i = 0; i + 1 < chain.size(); ++i) {
+            const bool leaf = chain.front().sha256() == device_chain.front().sha256() && i == 0;
+            const Bytes request = support::ocsp_request(chain[i], chain[i + 1]);
+            answers[std::string(request.begin(), request.end())] = gpu::simulated_ocsp_response(
+                GPU_SIM_STATE, chain[i], leaf ? leaf_status : support::OcspStatus::good, now);
+        }
+    }
+    server.handle("/ocsp", [&answers](const HttpsTestServer::Request &request) {
+        const auto found = answers.find(request.body);
+        if (request.method != "POST" || found == answers.end()) {
+            return HttpsTestServer::Reply{404, "no such certificate"};
+        }
+        return HttpsTestServer::Reply{200,
+                                      std::string(found->second.begin(), found->second.end()),
+                                      {{"content-type", "application/ocsp-response"}}};
+    });
+
+    if (responder_down) {
+        server.stop(); // connections refused
+    }
+    const auto claims =
+        gpu_plugin->verify(token.output, std::span<const uint8_t, 64>(report_data), now);
+    BOOST_REQUIRE_MESSAGE(claims.ok(), claims.message);
+    const json::value parsed = output_json(claims);
+    const json::value &ocsp = parsed.at("devices").at(0).at("ocsp");
+    return {std::string(ocsp.at("status").as_string()),
+            std::string(ocsp.at("certificates").at(0).at("status").as_string()),
+            parsed.at("all_verified").as_bool(), server.request_count("/ocsp")};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(ocsp_answers_are_fetched_from_the_responder) {
+    using ccattest::support::OcspStatus;
+    const OcspRound good = ocsp_round(OcspStatus::good);
+    BOOST_TEST(good.status == "good");
+    BOOST_TEST(good.all_verified);
+    BOOST_TEST(good.requests >= 4U); // the device chain's four, and the RIM chains'
+
+    const OcspRound revoked = ocsp_round(OcspStatus::revoked);
+    BOOST_TEST(revoked.status == "revoked");
+    BOOST_TEST(revoked.leaf_status == "revoked");
+    BOOST_TEST(!revoked.all_verified);
+
+    const OcspRound hold = ocsp_round(OcspStatus::certificate_hold);
+    BOOST_TEST(hold.status == "certificate_hold");
+    BOOST_TEST(!hold.all_verified);
+
+    const OcspRound down = ocsp_round(OcspStatus::revoked, true);
+    BOOST_TEST(down.status == "not_checked");
+    BOOST_TEST(down.leaf_status == "not_checked");
+    BOOST_TEST(down.all_verified); // unknown revocation is policy's call, not a failed device
+    BOOST_TEST(down.requests == 0U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

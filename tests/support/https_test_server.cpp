@@ -425,14 +425,14 @@ void HttpsTestServer::stop() {
         return;
     }
     impl_->stopped = true;
-    asio::post(impl_->io, [this] {
-        boost::system::error_code ignored;
-        impl_->acceptor.close(ignored);
-    });
     impl_->io.stop();
     if (impl_->thread.joinable()) {
         impl_->thread.join();
     }
+    // Closed only once the serving thread is gone: a close posted before io.stop() may never run,
+    // and a socket left listening would take connections that are never answered.
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
 }
 
 } // namespace ccattest::test
