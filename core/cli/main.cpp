@@ -550,7 +550,7 @@ int run_verify_cc_info(const po::variables_map &values) {
         {"site", identity}, {"accepted", verdict.accepted}, {"authentic", verdict.authentic}};
     json::array reasons;
     for (const auto &r : verdict.reasons) {
-        reasons.emplace_back(r);
+        reasons.emplace_back(r.to_json());
     }
     out["reasons"] = std::move(reasons);
     json::object claims;
@@ -567,7 +567,7 @@ int run_verify_cc_info(const po::variables_map &values) {
                                                     : "")
                   << '\n';
         for (const auto &r : verdict.reasons) {
-            std::cout << "  - " << r << '\n';
+            std::cout << "  - " << r.message << '\n';
         }
     }
     return verdict.accepted ? exit_ok : exit_failed;

@@ -27,6 +27,33 @@ json::value CcInfo::to_json() const {
                         {"tokens", std::move(tokens_out)}};
 }
 
+json::object VerdictReason::to_json() const {
+    json::object out{{"code", code}};
+    if (!namespace_id.empty()) {
+        out["namespace"] = namespace_id;
+    }
+    if (!status.empty()) {
+        out["status"] = status;
+    }
+    out["message"] = message;
+    return out;
+}
+
+std::vector<std::string> Verdict::messages() const {
+    std::vector<std::string> out;
+    out.reserve(reasons.size());
+    for (const auto &reason : reasons) {
+        out.push_back(reason.message);
+    }
+    return out;
+}
+
+void Verdict::decide() {
+    accepted = reasons.empty();
+    authentic = std::none_of(reasons.begin(), reasons.end(),
+                             [](const VerdictReason &reason) { return !reason.is_policy(); });
+}
+
 CcInfo CcInfo::from_json(const json::value &value) {
     auto bad = [](const std::string &what) { return MalformedEvidence("cc info: " + what); };
     if (!value.is_object()) {
@@ -128,6 +155,11 @@ CcInfo CCManager::generate(const Challenge &challenge) {
 }
 
 void CCManager::bootstrap() {
+    const std::lock_guard lock(registration_mutex_);
+    bootstrap_locked();
+}
+
+void CCManager::bootstrap_locked() {
     if (registry_->startup_failure()) {
         throw std::runtime_error(settings_.site + ": " + *registry_->startup_failure());
     }
@@ -138,8 +170,9 @@ void CCManager::bootstrap() {
 }
 
 CcInfo CCManager::registration_info() {
+    const std::lock_guard lock(registration_mutex_);
     if (!registration_) {
-        bootstrap();
+        bootstrap_locked();
     }
     const int64_t age = clock_() - registration_->issued_at;
     for (const auto &[ns, token] : registration_->tokens) {
@@ -184,80 +217,87 @@ std::optional<Digest> evidence_digest_of(const json::object &claims) {
 
 } // namespace
 
-size_t CCManager::appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
-                                 const CcInfo &info, const std::string &site,
-                                 const ReportData &expected, int64_t now, Verdict &verdict,
-                                 std::vector<Digest> &replay_keys) {
-    auto refuse = [&](const std::string &reason) {
-        verdict.reasons.push_back(site + ": " + ns + ": " + reason);
-        return size_t{0};
+void CCManager::appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
+                               const CcInfo &info, const std::string &site,
+                               const ReportData &expected, int64_t now, Verdict &verdict,
+                               std::vector<Digest> &replay_keys) {
+    auto refuse = [&](const char *code, const std::string &reason, std::string status = {}) {
+        verdict.reasons.push_back({code, ns, std::move(status), site + ": " + ns + ": " + reason});
     };
     if (!policy_.knows(ns)) {
-        return refuse("namespace not in this site's policy");
+        return refuse("unknown_namespace", "namespace not in this site's policy");
     }
     const int64_t expiration =
         policy_.token_expiration(ns).value_or(settings_.default_token_expiration);
     if (expiration < 1 || expiration > max_token_expiration) {
-        return refuse("token_expiration " + std::to_string(expiration) + " s is outside 1.." +
-                      std::to_string(max_token_expiration) + " s");
+        return refuse("bad_token_expiration", "token_expiration " + std::to_string(expiration) +
+                                                  " s is outside 1.." +
+                                                  std::to_string(max_token_expiration) + " s");
     }
     const auto age = checked_sub(now, info.issued_at);
     if (!age) {
-        return refuse("issue time " + std::to_string(info.issued_at) + " is out of range");
+        return refuse("issue_time_out_of_range",
+                      "issue time " + std::to_string(info.issued_at) + " is out of range");
     }
     if (*age > expiration) {
-        return refuse("token issued " + std::to_string(*age) +
-                      " s ago is older than token_expiration " + std::to_string(expiration) + " s");
+        return refuse("expired", "token issued " + std::to_string(*age) +
+                                     " s ago is older than token_expiration " +
+                                     std::to_string(expiration) + " s");
     }
     if (*age < -max_clock_skew) {
-        return refuse("token is issued " + std::to_string(-*age) + " s in the future (more than " +
-                      std::to_string(max_clock_skew) + " s of clock skew)");
+        return refuse("issued_in_future", "token is issued " + std::to_string(-*age) +
+                                              " s in the future (more than " +
+                                              std::to_string(max_clock_skew) + " s of clock skew)");
     }
     const auto authorizer = registry_->find(ns);
     if (!authorizer) {
-        return refuse("no plugin here verifies this namespace");
+        return refuse("no_plugin", "no plugin here verifies this namespace");
     }
     const auto result = authorizer->verify(token, std::span<const uint8_t, 64>(expected), now);
     if (!result.ok()) {
-        return refuse(std::string(sdk::status_name(result.status)) + ": " + result.message);
+        return refuse("plugin_refused",
+                      std::string(sdk::status_name(result.status)) + ": " + result.message,
+                      sdk::status_name(result.status));
     }
     json::object claims;
     try {
         auto document = support::parse_json(std::string_view(
             reinterpret_cast<const char *>(result.output.data()), result.output.size()));
         if (!document.is_object()) {
-            return refuse("plugin returned claims that are not a JSON object");
+            return refuse("malformed_claims", "plugin returned claims that are not a JSON object");
         }
         claims = std::move(document.get_object());
     } catch (const std::exception &e) {
-        return refuse(std::string("plugin returned malformed claims: ") + e.what());
+        return refuse("malformed_claims",
+                      std::string("plugin returned malformed claims: ") + e.what());
     }
     const auto evidence_digest = evidence_digest_of(claims);
     if (!evidence_digest) {
-        return refuse("plugin returned no evidence_digest claim (64 lower-case hex), which "
+        return refuse("no_evidence_digest",
+                      "plugin returned no evidence_digest claim (64 lower-case hex), which "
                       "authorizer.h requires of verify");
     }
     replay_keys.push_back(replay_key(ns, *evidence_digest));
     const auto appraisal = policy_.appraise(site, ns, claims);
     for (const auto &failure : appraisal.failures) {
-        verdict.reasons.push_back(failure.message());
+        verdict.reasons.push_back({"policy", ns, "", failure.message()});
     }
     verdict.claims.emplace(ns, std::move(claims));
-    return appraisal.failures.size();
 }
 
 void CCManager::check_replay(const std::vector<std::string> &namespaces,
                              const std::vector<Digest> &keys, const std::string &site, int64_t now,
                              Verdict &verdict) {
-    auto refuse = [&](size_t position, const std::string &reason) {
-        verdict.reasons.push_back(site + ": " + namespaces[position] + ": " + reason);
+    auto refuse = [&](const char *code, size_t position, const std::string &reason) {
+        verdict.reasons.push_back(
+            {code, namespaces[position], "", site + ": " + namespaces[position] + ": " + reason});
         verdict.claims.erase(namespaces[position]);
     };
     if (!verdict.reasons.empty()) {
         // Rejected anyway: say whether it was also a replay, but record nothing, so evidence that
         // is refused cannot fill the store.
         for (const size_t position : replay_->seen(keys, now)) {
-            refuse(position, "evidence was presented before (replay)");
+            refuse("replay", position, "evidence was presented before (replay)");
         }
         return;
     }
@@ -269,12 +309,13 @@ void CCManager::check_replay(const std::vector<std::string> &namespaces,
     case ReplayStore::Outcome::recorded: break;
     case ReplayStore::Outcome::replayed:
         for (const size_t position : result.replayed) {
-            refuse(position, "evidence was presented before (replay)");
+            refuse("replay", position, "evidence was presented before (replay)");
         }
         break;
     case ReplayStore::Outcome::site_quota_exceeded:
-        refuse(0, "this site already holds the most live replay records a site may (" +
-                      std::to_string(settings_.replay_limits.max_per_site) + ")");
+        refuse("replay_quota", 0,
+               "this site already holds the most live replay records a site may (" +
+                   std::to_string(settings_.replay_limits.max_per_site) + ")");
         break;
     }
 }
@@ -284,22 +325,23 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
                             const std::optional<Challenge> &expected_challenge, bool replay) {
     Verdict verdict;
     verdict.site = authenticated_site;
-    auto refuse = [&](const std::string &reason) {
-        verdict.reasons.push_back(authenticated_site + ": " + reason);
+    auto refuse = [&](const char *code, const std::string &reason, std::string ns = {}) {
+        verdict.reasons.push_back({code, std::move(ns), "", authenticated_site + ": " + reason});
     };
     if (info.site != authenticated_site) {
-        refuse("evidence names site \"" + info.site + "\" but the sender is \"" +
-               authenticated_site + "\"");
+        refuse("identity_mismatch", "evidence names site \"" + info.site +
+                                        "\" but the sender is \"" + authenticated_site + "\"");
     }
     if (expected_challenge && info.challenge != *expected_challenge) {
-        refuse("evidence is bound to another challenge than the one issued");
+        refuse("challenge_mismatch", "evidence is bound to another challenge than the one issued");
     }
     if (info.issued_at < 0 || info.issued_at > max_issued_at) {
-        refuse("issue time " + std::to_string(info.issued_at) + " is out of range");
+        refuse("issue_time_out_of_range",
+               "issue time " + std::to_string(info.issued_at) + " is out of range");
     }
     for (const auto &ns : policy_.required_namespaces(authenticated_site, role)) {
         if (info.tokens.count(ns) == 0) {
-            refuse("required namespace " + ns + " is missing");
+            refuse("missing_namespace", "required namespace " + ns + " is missing", ns);
         }
     }
     if (const auto one_of = policy_.required_one_of(authenticated_site, role);
@@ -310,9 +352,9 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
         for (const auto &ns : one_of) {
             names += (names.empty() ? "" : ", ") + ns;
         }
-        refuse("presents none of the namespaces its role must present one of: " + names);
+        refuse("missing_one_of",
+               "presents none of the namespaces its role must present one of: " + names);
     }
-    size_t policy_failures = 0;
     const int64_t now = clock_();
     const ReportData expected =
         report_data_for(info.challenge, site_identity(authenticated_site), info.issued_at);
@@ -320,8 +362,7 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
     std::vector<Digest> keys;
     for (const auto &[ns, token] : info.tokens) {
         const size_t before = keys.size();
-        policy_failures +=
-            appraise_token(ns, token, info, authenticated_site, expected, now, verdict, keys);
+        appraise_token(ns, token, info, authenticated_site, expected, now, verdict, keys);
         if (keys.size() > before) {
             verified.push_back(ns);
         }
@@ -329,8 +370,7 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
     if (replay && replay_ && !keys.empty()) {
         check_replay(verified, keys, authenticated_site, now, verdict);
     }
-    verdict.accepted = verdict.reasons.empty();
-    verdict.authentic = verdict.reasons.size() == policy_failures;
+    verdict.decide();
     logging::write(verdict.accepted ? LogLevel::info : LogLevel::warning, "cc-manager",
                    settings_.site + " appraised " + authenticated_site + ": " +
                        (verdict.accepted ? "accepted"
@@ -338,6 +378,22 @@ Verdict CCManager::appraise(const CcInfo &info, const std::string &authenticated
                                                " reason(s))"));
     return verdict;
 }
+
+namespace {
+
+// An appraisal that could not finish (the replay store unwritable, memory exhausted, ...) refuses
+// that site alone; the batch's other verdicts stand.
+Verdict failed_appraisal(const std::string &site, const std::string &what) {
+    Verdict verdict;
+    verdict.site = site;
+    verdict.reasons.push_back(
+        {"appraisal_failed", "", "", site + ": appraisal could not finish: " + what});
+    verdict.decide();
+    logging::write(LogLevel::error, "cc-manager", verdict.reasons.back().message);
+    return verdict;
+}
+
+} // namespace
 
 std::vector<Verdict> CCManager::appraise_all(const std::vector<Submission> &submissions,
                                              unsigned threads) {
@@ -347,16 +403,15 @@ std::vector<Verdict> CCManager::appraise_all(const std::vector<Submission> &subm
     }
     threads = static_cast<unsigned>(std::min<size_t>(threads, submissions.size()));
     std::atomic<size_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
     auto work = [&] {
         for (size_t i = next++; i < submissions.size(); i = next++) {
+            const auto &s = submissions[i];
             try {
-                const auto &s = submissions[i];
                 verdicts[i] = appraise(s.info, s.site, s.role, s.challenge, s.replay);
+            } catch (const std::exception &e) {
+                verdicts[i] = failed_appraisal(s.site, e.what());
             } catch (...) {
-                const std::lock_guard lock(failure_mutex);
-                failure = std::current_exception();
+                verdicts[i] = failed_appraisal(s.site, "unknown exception");
             }
         }
     };
@@ -367,9 +422,6 @@ std::vector<Verdict> CCManager::appraise_all(const std::vector<Submission> &subm
     work();
     for (auto &thread : pool) {
         thread.join();
-    }
-    if (failure) {
-        std::rethrow_exception(failure);
     }
     return verdicts;
 }

@@ -286,7 +286,7 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
                       std::string(verdict.accepted ? ""
                                                    : " (its policy verdict comes at deployment)"));
         } else {
-            event("registration", name, "registration refused: " + join(verdict.reasons, "; "));
+            event("registration", name, "registration refused: " + join(verdict.messages(), "; "));
             result.site_state[name] = "registration refused";
         }
     }
@@ -397,7 +397,7 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
                 verified.emplace(name, submissions[i].info);
             } else {
                 event("verification", name,
-                      "server policy: REJECTED: " + join(verdicts[i].reasons, "; "));
+                      "server policy: REJECTED: " + join(verdicts[i].messages(), "; "));
                 result.site_state[name] = "rejected by the server";
                 failed.push_back(name);
             }
@@ -429,7 +429,8 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
                 const std::string role = peer == server_spec.name ? "server" : "client";
                 const Verdict verdict =
                     client.appraise(transmit(info), peer, role, challenge, false);
-                reasons.insert(reasons.end(), verdict.reasons.begin(), verdict.reasons.end());
+                const auto messages = verdict.messages();
+                reasons.insert(reasons.end(), messages.begin(), messages.end());
             }
             if (reasons.empty()) {
                 event("peer", name, "accepts the job: every peer passed its policy");
@@ -535,7 +536,7 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
                     failing.push_back(name);
                     event("check", name,
                           "re-verification " + std::to_string(round) +
-                              " FAILED: " + join(verdicts[i].reasons, "; "));
+                              " FAILED: " + join(verdicts[i].messages(), "; "));
                 }
             }
             if (!failing.empty()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <compare>
 
 namespace ccattest {
 namespace json = boost::json;
@@ -22,15 +23,77 @@ std::string text(const json::value &value) {
     return out.size() > 200 ? out.substr(0, 197) + "..." : out;
 }
 
-bool same(const json::value &a, const json::value &b) {
-    if (a.is_number() && b.is_number()) {
-        return a.to_number<double>() == b.to_number<double>();
-    }
-    return a == b;
-}
-
 bool integral(const json::value &v) {
     return v.is_int64() || v.is_uint64();
+}
+
+// An integer as sign and magnitude, so int64 and uint64 claims compare without conversion loss.
+struct Integer {
+    bool negative = false;
+    uint64_t magnitude = 0;
+};
+
+Integer integer_of(const json::value &v) {
+    if (v.is_uint64()) {
+        return {false, v.get_uint64()};
+    }
+    const int64_t i = v.get_int64();
+    // Two's complement magnitude: exact also for INT64_MIN.
+    return i < 0 ? Integer{true, uint64_t{0} - static_cast<uint64_t>(i)}
+                 : Integer{false, static_cast<uint64_t>(i)};
+}
+
+std::strong_ordering compare_integers(const Integer &a, const Integer &b) {
+    if (a.negative != b.negative) {
+        return a.negative ? std::strong_ordering::less : std::strong_ordering::greater;
+    }
+    return a.negative ? b.magnitude <=> a.magnitude : a.magnitude <=> b.magnitude;
+}
+
+// An integer against a double, exactly: the double's integral part is exact in 64 bits once the
+// out-of-range cases are settled, and its fraction decides a tie.
+std::partial_ordering compare_integer_with_double(const Integer &a, double d) {
+    constexpr double two_to_64 = 18446744073709551616.0;
+    if (std::isnan(d)) {
+        return std::partial_ordering::unordered;
+    }
+    if (d >= two_to_64) {
+        return std::partial_ordering::less;
+    }
+    if (d <= -two_to_64) {
+        return std::partial_ordering::greater;
+    }
+    const double whole = std::trunc(d);
+    const Integer truncated{whole < 0, static_cast<uint64_t>(std::fabs(whole))};
+    const auto order = compare_integers(a, truncated);
+    if (order != std::strong_ordering::equal) {
+        return order;
+    }
+    return whole < d
+               ? std::partial_ordering::less
+               : (whole > d ? std::partial_ordering::greater : std::partial_ordering::equivalent);
+}
+
+// Numbers in their exact order: 64-bit claims (TCB values, policy words) never pass through
+// double, where 2^53 + 1 would equal 2^53.
+std::partial_ordering compare_numbers(const json::value &a, const json::value &b) {
+    if (integral(a) && integral(b)) {
+        return compare_integers(integer_of(a), integer_of(b));
+    }
+    if (integral(a)) {
+        return compare_integer_with_double(integer_of(a), b.get_double());
+    }
+    if (integral(b)) {
+        return 0 <=> compare_integer_with_double(integer_of(b), a.get_double());
+    }
+    return a.get_double() <=> b.get_double();
+}
+
+bool same(const json::value &a, const json::value &b) {
+    if (a.is_number() && b.is_number()) {
+        return compare_numbers(a, b) == std::partial_ordering::equivalent;
+    }
+    return a == b;
 }
 
 uint64_t as_bits(const json::value &v) {
@@ -198,9 +261,8 @@ PolicyResult Policy::appraise(const std::string &site, const std::string &namesp
             if (!claim->is_number()) {
                 fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand),
                      actual + " (not a number)");
-            } else if (rule.op == "min"
-                           ? claim->to_number<double>() < rule.operand.to_number<double>()
-                           : claim->to_number<double>() > rule.operand.to_number<double>()) {
+            } else if (const auto order = compare_numbers(*claim, rule.operand);
+                       rule.op == "min" ? !(order >= 0) : !(order <= 0)) {
                 fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand), actual);
             }
         } else if (rule.op == "min_tcb") {
@@ -212,7 +274,7 @@ PolicyResult Policy::appraise(const std::string &site, const std::string &namesp
                 const auto *value = claim->get_object().if_contains(component);
                 if (value == nullptr || !integral(*value)) {
                     fail(std::string(component) + " >= " + text(minimum), "no such component");
-                } else if (value->to_number<int64_t>() < minimum.to_number<int64_t>()) {
+                } else if (compare_numbers(*value, minimum) < 0) {
                     fail(std::string(component) + " >= " + text(minimum),
                          std::string(component) + " " + text(*value));
                 }

@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
             const double took = seconds_since(start);
             for (const auto &v : verdicts) {
                 if (!v.accepted) {
-                    std::cerr << "unexpected rejection: " << v.reasons.front() << '\n';
+                    std::cerr << "unexpected rejection: " << v.reasons.front().message << '\n';
                     return 1;
                 }
             }

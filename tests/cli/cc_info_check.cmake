@@ -24,7 +24,7 @@ expect(1 "evidence is bound to another challenge"
   ${CCATTEST} verify --config ${SITE_B} --cc-info ${WORK}/info.json --challenge ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100 --identity site-a)
 # Without a verifier challenge the replay store decides: accepted once, refused the second time.
 expect(0 "\"accepted\":true" ${CCATTEST} verify --config ${SITE_B} --cc-info ${WORK}/info.json --identity site-a --json)
-expect(1 "evidence was presented before \\(replay\\)" ${CCATTEST} verify --config ${SITE_B} --cc-info ${WORK}/info.json --identity site-a --json)
+expect(1 "\"reasons\":\\[{\"code\":\"replay\",\"namespace\":\"x-snp\",\"message\":\"site-a: x-snp: evidence was presented before \\(replay\\)\"}\\]" ${CCATTEST} verify --config ${SITE_B} --cc-info ${WORK}/info.json --identity site-a --json)
 
 # Out-of-range issue times, duplicate and unknown members are malformed CC info: exit 1, no verdict.
 function(expect_malformed name text pattern)

@@ -62,10 +62,27 @@ struct Federation {
 std::string reasons(const ccattest::Verdict &verdict) {
     std::string out;
     for (const auto &r : verdict.reasons) {
-        out += r + "\n";
+        out += r.message + "\n";
     }
     return out;
 }
+
+// Each reason's machine-readable part: "code namespace status", blanks left out.
+std::vector<std::string> codes(const ccattest::Verdict &verdict) {
+    std::vector<std::string> out;
+    for (const auto &r : verdict.reasons) {
+        std::string line = r.code;
+        for (const auto *part : {&r.namespace_id, &r.status}) {
+            if (!part->empty()) {
+                line += " " + *part;
+            }
+        }
+        out.push_back(line);
+    }
+    return out;
+}
+
+using Codes = std::vector<std::string>;
 
 } // namespace
 
@@ -96,6 +113,10 @@ BOOST_AUTO_TEST_CASE(a_client_failing_the_policy) {
     BOOST_TEST(verdict.authentic);
     BOOST_TEST(reasons(verdict) ==
                "site-2: x-snp: /policy/debug equals false: expected false, got true\n");
+    BOOST_TEST(codes(verdict) == Codes{"policy x-snp"});
+    BOOST_TEST(json::serialize(verdict.reasons.front().to_json()) ==
+               R"({"code":"policy","namespace":"x-snp","message":"site-2: x-snp: /policy/debug )"
+               R"(equals false: expected false, got true"})");
 }
 
 BOOST_AUTO_TEST_CASE(tokens_presented_under_another_identity_or_challenge) {
@@ -110,6 +131,7 @@ BOOST_AUTO_TEST_CASE(tokens_presented_under_another_identity_or_challenge) {
     BOOST_TEST(
         reasons(stolen) ==
         "site-2: x-snp: binding_mismatch: REPORT_DATA differs from the expected report data\n");
+    BOOST_TEST(codes(stolen) == Codes{"plugin_refused x-snp binding_mismatch"});
     const auto named =
         server->appraise(client->fresh_info(challenge), "site-2", "client", challenge, false);
     BOOST_TEST(reasons(named).find(
@@ -118,6 +140,9 @@ BOOST_AUTO_TEST_CASE(tokens_presented_under_another_identity_or_challenge) {
                                       "client", challenge, false);
     BOOST_TEST(reasons(old) ==
                "site-1: evidence is bound to another challenge than the one issued\n");
+    BOOST_TEST(codes(old) == Codes{"challenge_mismatch"});
+    BOOST_TEST(!old.authentic);
+    BOOST_TEST(codes(named).front() == "identity_mismatch");
 }
 
 BOOST_AUTO_TEST_CASE(registration_replay_is_refused_after_a_restart) {
@@ -135,6 +160,7 @@ BOOST_AUTO_TEST_CASE(registration_replay_is_refused_after_a_restart) {
     const auto replayed = restarted->appraise(info, "site-1", "client", std::nullopt, true);
     BOOST_TEST(!replayed.authentic);
     BOOST_TEST(reasons(replayed) == "site-1: x-snp: evidence was presented before (replay)\n");
+    BOOST_TEST(codes(replayed) == Codes{"replay x-snp"});
 }
 
 BOOST_AUTO_TEST_CASE(a_rewritten_issue_time_breaks_the_binding) {
@@ -330,15 +356,46 @@ BOOST_AUTO_TEST_CASE(missing_unknown_and_tampered_tokens) {
     missing.tokens.clear();
     BOOST_TEST(reasons(server->appraise(missing, "site-1", "client", challenge, false)) ==
                "site-1: required namespace x-snp is missing\n");
+    BOOST_TEST(codes(server->appraise(missing, "site-1", "client", challenge, false)) ==
+               Codes{"missing_namespace x-snp"});
     auto unknown = info;
     unknown.tokens["x-tdx"] = {1, 2, 3};
     BOOST_TEST(reasons(server->appraise(unknown, "site-1", "client", challenge, false)) ==
                "site-1: x-tdx: namespace not in this site's policy\n");
+    BOOST_TEST(codes(server->appraise(unknown, "site-1", "client", challenge, false)) ==
+               Codes{"unknown_namespace x-tdx"});
     auto tampered = info;
     tampered.tokens["x-snp"][60] ^= 1;
     const auto verdict = server->appraise(tampered, "site-1", "client", challenge, false);
     BOOST_TEST(!verdict.authentic);
     BOOST_TEST(reasons(verdict).find("site-1: x-snp: malformed: ") == 0u, reasons(verdict));
+    BOOST_TEST(codes(verdict) == Codes{"plugin_refused x-snp malformed"});
+}
+
+// One appraisal that cannot finish (here its replay store was replaced by a folder) refuses that
+// site alone; the batch's other verdicts come back.
+BOOST_AUTO_TEST_CASE(a_failing_appraisal_refuses_its_site_and_keeps_the_batch) {
+    Federation f;
+    const fs::path server_state = f.state.path() / "server-state";
+    auto server = f.site("server", "server", false, server_state);
+    auto client = f.site("site-1", "client");
+    const auto challenge = ccattest::new_challenge();
+    fs::remove(server_state / "replay.log");
+    fs::create_directories(server_state / "replay.log");
+    std::vector<CCManager::Submission> batch(2);
+    batch[0] = {client->fresh_info(challenge), "site-1", "client", challenge, false};
+    batch[1] = {client->registration_info(), "site-1", "client", std::nullopt, true};
+    const auto verdicts = server->appraise_all(batch, 2);
+    BOOST_REQUIRE(verdicts.size() == 2U);
+    BOOST_TEST(verdicts[0].accepted, reasons(verdicts[0]));
+    BOOST_TEST(!verdicts[1].accepted);
+    BOOST_TEST(!verdicts[1].authentic);
+    BOOST_TEST(verdicts[1].site == "site-1");
+    BOOST_TEST(codes(verdicts[1]) == Codes{"appraisal_failed"});
+    BOOST_TEST(reasons(verdicts[1]).find("site-1: appraisal could not finish: ") == 0U,
+               reasons(verdicts[1]));
+    BOOST_TEST(reasons(verdicts[1]).find("is not a regular file (a folder)") != std::string::npos,
+               reasons(verdicts[1]));
 }
 
 BOOST_AUTO_TEST_CASE(a_corrupted_replay_store_stops_the_site_with_a_clear_error) {

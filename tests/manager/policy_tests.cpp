@@ -91,6 +91,32 @@ BOOST_AUTO_TEST_CASE(fail_closed_on_absent_claims_and_type_mismatches) {
 
 // NOLINTEND(bugprone-suspicious-missing-comma)
 
+// 64-bit claims compare exactly: through double, 2^53 + 1 would equal 2^53 and a claim above
+// INT64_MAX would not convert at all.
+BOOST_AUTO_TEST_CASE(integers_compare_exactly_beyond_double_precision) {
+    const Policy policy = policy_of(R"({"namespaces": {"x-snp": {"rules": [
+        {"claim": "/word", "equals": 9007199254740993},
+        {"claim": "/huge", "min": 18446744073709551615},
+        {"claim": "/negative", "max": -9223372036854775808},
+        {"claim": "/ratio", "one_of": [1.5, 2]},
+        {"claim": "/tcb", "min_tcb": {"snp": 8}}
+    ]}}})");
+    BOOST_TEST(messages(policy, R"({"word": 9007199254740993, "huge": 18446744073709551615,
+        "negative": -9223372036854775808, "ratio": 2.0, "tcb": {"snp": 18446744073709551615}})")
+                   .empty());
+    BOOST_TEST(messages(policy, R"({"word": 9007199254740992, "huge": 18446744073709551614,
+        "negative": -9223372036854775807, "ratio": 1.4999999999999998, "tcb": {"snp": 7}})") ==
+               (Lines{"site-a: x-snp: /word equals 9007199254740993: expected 9007199254740993, "
+                      "got 9007199254740992",
+                      "site-a: x-snp: /huge min 18446744073709551615: expected >= "
+                      "18446744073709551615, got 18446744073709551614",
+                      "site-a: x-snp: /negative max -9223372036854775808: expected <= "
+                      "-9223372036854775808, got -9223372036854775807",
+                      "site-a: x-snp: /ratio one_of [1.5E0,2]: expected one of [1.5E0,2], got "
+                      "1.4999999999999998E0",
+                      "site-a: x-snp: /tcb min_tcb {\"snp\":8}: expected snp >= 8, got snp 7"}));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_namespaces_are_refused) {
     const Policy policy = policy_of(rules);
     const auto result = policy.appraise("site-a", "x-tdx", json::object{});

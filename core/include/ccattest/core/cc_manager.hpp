@@ -54,13 +54,35 @@ struct CcInfo {
     static CcInfo from_text(std::string_view text, const std::string &origin);
 };
 
+/// One reason a verdict is not an acceptance. `code` is stable for programs (core/README.md lists
+/// them): "identity_mismatch", "challenge_mismatch", "issue_time_out_of_range",
+/// "missing_namespace", "missing_one_of", "unknown_namespace", "bad_token_expiration", "expired",
+/// "issued_in_future", "no_plugin", "plugin_refused" (with the plugin's `status`),
+/// "malformed_claims", "no_evidence_digest", "policy", "replay", "replay_quota",
+/// "appraisal_failed". `message` explains it to an operator, naming the site and namespace.
+struct VerdictReason {
+    std::string code;
+    std::string namespace_id; ///< "" when the reason concerns the presentation as a whole
+    std::string status;       ///< the plugin's status name for plugin_refused, else ""
+    std::string message;
+
+    /// A policy rule that the claims fail; every other code means the evidence is not authentic.
+    [[nodiscard]] bool is_policy() const noexcept { return code == "policy"; }
+    /// {"code", "namespace", "status", "message"}; namespace and status only when set.
+    [[nodiscard]] boost::json::object to_json() const;
+};
+
 /// The outcome of appraising one site's evidence.
 struct Verdict {
     std::string site;
     bool accepted = false;  ///< authentic and within this site's policy
     bool authentic = false; ///< binding, freshness, replay and signatures hold (policy aside)
-    std::vector<std::string> reasons;                  ///< every failure, explained
+    std::vector<VerdictReason> reasons;                ///< every failure, explained
     std::map<std::string, boost::json::object> claims; ///< namespace -> verified claims
+
+    [[nodiscard]] std::vector<std::string> messages() const; ///< each reason's message
+    /// accepted and authentic from the reasons: authentic when none but policy failures.
+    void decide();
 };
 
 struct ManagerSettings {
@@ -124,21 +146,23 @@ public:
 
 private:
     CcInfo generate(const Challenge &challenge);
+    void bootstrap_locked(); // with registration_mutex_ held
 
     std::shared_ptr<Registry> registry_;
     Policy policy_;
     ManagerSettings settings_;
     Clock clock_;
     // One token: age, verification, claims and policy; failures are added to `verdict`, the
-    // replay key of verified evidence to `replay_keys`. Returns the number of policy failures.
-    size_t appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
-                          const CcInfo &info, const std::string &site, const ReportData &expected,
-                          int64_t now, Verdict &verdict, std::vector<Digest> &replay_keys);
+    // replay key of verified evidence to `replay_keys`.
+    void appraise_token(const std::string &ns, const std::vector<uint8_t> &token,
+                        const CcInfo &info, const std::string &site, const ReportData &expected,
+                        int64_t now, Verdict &verdict, std::vector<Digest> &replay_keys);
     // Records the keys of an accepted presentation together, or reports which were seen before.
     void check_replay(const std::vector<std::string> &namespaces, const std::vector<Digest> &keys,
                       const std::string &site, int64_t now, Verdict &verdict);
 
     std::unique_ptr<ReplayStore> replay_; // thread-safe and shared across processes
+    std::mutex registration_mutex_;       // registration_info is called from several connections
     std::optional<CcInfo> registration_;
 };
 
