@@ -26,9 +26,13 @@ struct Platform {
     }
 };
 
-Platform platform_named(const std::string &name) {
+const json::object &platform_table() {
     static const json::value &table = builtin_schema("simulated-platforms.json");
-    const json::value *entry = table.at("platforms").get_object().if_contains(name);
+    return table.get_object();
+}
+
+Platform platform_named(const std::string &name) {
+    const json::value *entry = platform_table().at("platforms").get_object().if_contains(name);
     if (entry == nullptr) { // the scenario schema lists the same names
         throw ConfigError({"scenario: unknown platform \"" + name + "\""});
     }
@@ -99,8 +103,8 @@ SiteSpec site_spec(const json::object &object, const std::string &role,
         spec.hardware = hardware->get_object();
     }
     const auto *platform = object.if_contains("platform");
-    spec.platform =
-        platform_named(platform != nullptr ? std::string(platform->get_string()) : "snp");
+    spec.platform = platform_named(std::string(
+        (platform != nullptr ? *platform : platform_table().at("default_platform")).get_string()));
     if (const auto *attached = object.if_contains("attached")) {
         for (const auto &device : attached->get_array()) {
             const auto &entry = device.get_object();
@@ -215,30 +219,137 @@ void validate_scenario(const json::value &scenario, const std::string &origin) {
     }
 }
 
-FederationResult run_federation(const json::value &scenario, const FederationOptions &options) {
-    validate_scenario(scenario, "scenario");
-    const auto &root = scenario.get_object();
-    const int64_t start = static_cast<int64_t>(std::time(nullptr));
-    int64_t elapsed = 0;
-    const CCManager::Clock clock = [&] { return start + elapsed; };
+namespace {
 
-    FederationResult result;
-    auto event = [&](const std::string &phase, const std::string &site,
-                     const std::string &message) {
-        result.timeline.push_back({elapsed, phase, site, message});
-        logging::write(LogLevel::debug, "federation", phase + " " + site + ": " + message);
-    };
+// What the scenario's job asks of the scheduler.
+struct JobSpec {
+    std::vector<std::string> deploy_to;
+    int64_t min_sites = 0;
+    std::vector<std::string> mandatory;
+    std::map<std::string, int64_t> needs; ///< resource -> amount per site
+    int max_attempts = 1;
+    int64_t retry_interval = 0;
+    bool exclude_failures = false; ///< on_client_failure "exclude" (else the job is refused)
+    bool byoc = false;
+};
 
-    // The sites, each with its own plugins, policy and state.
-    std::map<std::string, Site> sites;
-    std::vector<std::string> client_names;
-    const SiteSpec server_spec = site_spec(root.at("server").get_object(), "server", options);
-    std::vector<SiteSpec> specs = {server_spec};
-    for (const auto &client : root.at("clients").get_array()) {
-        specs.push_back(site_spec(client.get_object(), "client", options));
-        client_names.push_back(specs.back().name);
+std::vector<std::string> strings_of(const json::value *array) {
+    std::vector<std::string> out;
+    if (array != nullptr) {
+        for (const auto &item : array->get_array()) {
+            out.emplace_back(item.get_string());
+        }
     }
-    // Every site verifies every platform of the federation.
+    return out;
+}
+
+JobSpec job_spec(const json::object &root) {
+    const auto &job = root.at("job").get_object();
+    JobSpec spec;
+    spec.deploy_to = strings_of(job.if_contains("deploy_to"));
+    spec.min_sites = job.contains("min_sites") ? job.at("min_sites").to_number<int64_t>()
+                                               : static_cast<int64_t>(spec.deploy_to.size());
+    spec.mandatory = strings_of(job.if_contains("mandatory"));
+    if (const auto *r = job.if_contains("resources")) {
+        for (const auto &[name, amount] : r->get_object()) {
+            spec.needs[std::string(name)] = amount.to_number<int64_t>();
+        }
+    }
+    if (const auto *s = root.if_contains("scheduling")) {
+        const auto &scheduling = s->get_object();
+        if (const auto *a = scheduling.if_contains("max_attempts")) {
+            spec.max_attempts = static_cast<int>(a->to_number<int64_t>());
+        }
+        if (const auto *i = scheduling.if_contains("retry_interval")) {
+            spec.retry_interval = i->to_number<int64_t>();
+        }
+    }
+    spec.exclude_failures = root.contains("on_client_failure") &&
+                            root.at("on_client_failure").get_string() == "exclude";
+    spec.byoc = job.contains("byoc") && job.at("byoc").as_bool();
+    return spec;
+}
+
+// The clients the server accepted at deployment, with the evidence they answered with.
+struct ServerAppraisal {
+    std::vector<std::string> candidates;
+    std::vector<std::string> failed;
+    std::map<std::string, CcInfo> verified;
+};
+
+// One run of a scenario: the sites, the simulated clock and the timeline. Each step of the flow
+// (DESIGN.md) is one member function.
+class FederationRun {
+public:
+    FederationRun(const json::object &root, const FederationOptions &options)
+        : root_(root), options_(options), start_(static_cast<int64_t>(std::time(nullptr))),
+          clock_([this] { return start_ + elapsed_; }) {}
+
+    FederationResult run() {
+        start_sites();
+        register_clients();
+        forget_quitters();
+        const JobSpec job = job_spec(root_);
+        result_.job = std::string(root_.at("job").at("name").get_string());
+        if (job.byoc && server().settings().cc_enabled) {
+            refuse("deployment", "the job brings its own code (BYOC), which CC-enabled sites "
+                                 "refuse");
+            return finish();
+        }
+        if (!deploy(job)) {
+            return finish();
+        }
+        if (const auto *check = root_.if_contains("periodic_check")) {
+            run_periodic_checks(check->get_object());
+        }
+        return finish();
+    }
+
+private:
+    void event(const std::string &phase, const std::string &site, const std::string &message) {
+        result_.timeline.push_back({elapsed_, phase, site, message});
+        logging::write(LogLevel::debug, "federation", phase + " " + site + ": " + message);
+    }
+    CCManager &server() { return *sites_.at(server_name_).manager; }
+    CCManager &manager(const std::string &name) { return *sites_.at(name).manager; }
+
+    std::vector<SiteSpec> site_specs();
+    void start_sites();
+    void register_clients();
+    void forget_quitters();
+    bool deploy(const JobSpec &job);
+    ServerAppraisal appraise_at_server(const JobSpec &job, const Challenge &challenge);
+    std::vector<std::string> appraise_peers(const std::vector<std::string> &candidates,
+                                            std::map<std::string, CcInfo> verified,
+                                            const Challenge &challenge);
+    std::vector<std::string> schedule(const JobSpec &job, const std::vector<std::string> &accepted);
+    std::string scheduling_problem(const JobSpec &job,
+                                   const std::vector<std::string> &participants) const;
+    void run_periodic_checks(const json::object &check);
+    void degrade_site(const std::string &name);
+    std::vector<std::string> reverify_participants(int64_t round);
+    void refuse(const std::string &phase, const std::string &reason);
+    FederationResult finish();
+
+    const json::object &root_;
+    const FederationOptions &options_;
+    const int64_t start_;
+    int64_t elapsed_ = 0;
+    const CCManager::Clock clock_;
+    FederationResult result_;
+    std::map<std::string, Site> sites_;
+    std::string server_name_;
+    std::vector<std::string> client_names_;
+    std::set<std::string> registered_;
+};
+
+// The scenario's sites; every site verifies every platform of the federation.
+std::vector<SiteSpec> FederationRun::site_specs() {
+    std::vector<SiteSpec> specs = {site_spec(root_.at("server").get_object(), "server", options_)};
+    for (const auto &client : root_.at("clients").get_array()) {
+        specs.push_back(site_spec(client.get_object(), "client", options_));
+        client_names_.push_back(specs.back().name);
+    }
     for (auto &spec : specs) {
         for (const auto &other : specs) {
             std::vector<Platform> owned = {other.platform};
@@ -254,13 +365,21 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
             }
         }
     }
+    return specs;
+}
+
+// Bootstrap: each site with its own plugins, policy and state generates its tokens; a site that
+// cannot attest does not start (bootstrap throws).
+void FederationRun::start_sites() {
+    const std::vector<SiteSpec> specs = site_specs();
+    server_name_ = specs.front().name;
     for (const auto &spec : specs) {
-        if (sites.count(spec.name) != 0) {
+        if (sites_.count(spec.name) != 0) {
             throw ConfigError({"scenario: site \"" + spec.name + "\" appears twice"});
         }
-        Site site{spec, start_site(spec, options, clock)};
+        Site site{spec, start_site(spec, options_, clock_)};
         if (spec.cc_enabled) {
-            site.manager->bootstrap(); // throws: a site that cannot attest does not start
+            site.manager->bootstrap();
             const bool debug =
                 spec.hardware.contains("debug") && spec.hardware.at("debug").as_bool();
             event("bootstrap", spec.name,
@@ -269,291 +388,288 @@ FederationResult run_federation(const json::value &scenario, const FederationOpt
         } else {
             event("bootstrap", spec.name, "not CC-enabled: generates no tokens");
         }
-        sites.emplace(spec.name, std::move(site));
+        sites_.emplace(spec.name, std::move(site));
     }
-    CCManager &server = *sites.at(server_spec.name).manager;
+}
 
-    // Registration: each client sends its CC info; the server files it under the authenticated
-    // name.
-    std::set<std::string> registered;
-    for (const auto &name : client_names) {
-        const CcInfo sent = transmit(sites.at(name).manager->registration_info());
-        const Verdict verdict = server.appraise(sent, name, "client", std::nullopt, true);
+// Registration: each client sends its CC info; the server files it under the authenticated name.
+void FederationRun::register_clients() {
+    for (const auto &name : client_names_) {
+        const CcInfo sent = transmit(manager(name).registration_info());
+        const Verdict verdict = server().appraise(sent, name, "client", std::nullopt, true);
         if (verdict.authentic) {
-            registered.insert(name);
+            registered_.insert(name);
             event("registration", name,
                   "registered; authentic tokens stored by the server" +
                       std::string(verdict.accepted ? ""
                                                    : " (its policy verdict comes at deployment)"));
         } else {
             event("registration", name, "registration refused: " + join(verdict.messages(), "; "));
-            result.site_state[name] = "registration refused";
+            result_.site_state[name] = "registration refused";
         }
     }
+}
 
-    // Clients that quit are forgotten: their stored tokens go, and they are no longer registered.
-    if (const auto *quit = root.if_contains("quit")) {
-        for (const auto &site : quit->get_array()) {
-            const std::string name(site.get_string());
-            if (registered.erase(name) != 0) {
-                event("registration", name, "quit; the server forgets its tokens");
-                result.site_state[name] = "quit";
-            }
+// Clients that quit are forgotten: their stored tokens go, and they are no longer registered.
+void FederationRun::forget_quitters() {
+    for (const auto &name : strings_of(root_.if_contains("quit"))) {
+        if (registered_.erase(name) != 0) {
+            event("registration", name, "quit; the server forgets its tokens");
+            result_.site_state[name] = "quit";
         }
     }
+}
 
-    // The job.
-    const auto &job = root.at("job").get_object();
-    result.job = std::string(job.at("name").get_string());
-    std::vector<std::string> deploy_to;
-    for (const auto &site : job.at("deploy_to").get_array()) {
-        deploy_to.emplace_back(site.get_string());
-    }
-    const int64_t min_sites = job.contains("min_sites") ? job.at("min_sites").to_number<int64_t>()
-                                                        : static_cast<int64_t>(deploy_to.size());
-    std::vector<std::string> mandatory;
-    if (const auto *m = job.if_contains("mandatory")) {
-        for (const auto &site : m->get_array()) {
-            mandatory.emplace_back(site.get_string());
-        }
-    }
-    std::map<std::string, int64_t> needs;
-    if (const auto *r = job.if_contains("resources")) {
-        for (const auto &[name, amount] : r->get_object()) {
-            needs[std::string(name)] = amount.to_number<int64_t>();
-        }
-    }
-    int max_attempts = 1;
-    int64_t retry_interval = 0;
-    if (const auto *s = root.if_contains("scheduling")) {
-        const auto &scheduling = s->get_object();
-        if (const auto *a = scheduling.if_contains("max_attempts")) {
-            max_attempts = static_cast<int>(a->to_number<int64_t>());
-        }
-        if (const auto *i = scheduling.if_contains("retry_interval")) {
-            retry_interval = i->to_number<int64_t>();
-        }
-    }
-    const bool exclude_failures = root.contains("on_client_failure") &&
-                                  root.at("on_client_failure").get_string() == "exclude";
-
-    auto finish_expectation = [&] {
-        if (const auto *expected = root.if_contains("expected")) {
-            const auto &e = expected->get_object();
-            std::string note = "expected " + std::string(e.at("status").get_string());
-            result.met_expectation = e.at("status").get_string() == result.status;
-            if (const auto *p = e.if_contains("participants")) {
-                std::vector<std::string> want;
-                for (const auto &site : p->get_array()) {
-                    want.emplace_back(site.get_string());
-                }
-                note += " on [" + join(want) + "]";
-                result.met_expectation = result.met_expectation && want == result.participants;
-            }
-            result.expectation_note = note + (result.met_expectation ? ": met" : ": NOT met");
-        }
-    };
-
-    if (job.contains("byoc") && job.at("byoc").as_bool() && server.settings().cc_enabled) {
-        result.status = "refused";
-        result.reason = "the job brings its own code (BYOC), which CC-enabled sites refuse";
-        event("deployment", server_spec.name, result.reason);
-        finish_expectation();
-        return result;
-    }
-
-    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-        result.attempts = attempt;
+// Deployment attempts until the job is dispatched; false when it is refused or fails.
+bool FederationRun::deploy(const JobSpec &job) {
+    for (int attempt = 1; attempt <= job.max_attempts; ++attempt) {
+        result_.attempts = attempt;
         const Challenge challenge = new_challenge();
-        event("deployment", server_spec.name,
-              "attempt " + std::to_string(attempt) + " of " + std::to_string(max_attempts) +
-                  ": challenge issued to " + join(deploy_to));
-        std::vector<std::string> candidates;
-        std::vector<std::string> failed;
-        std::map<std::string, CcInfo> verified;
-        // Each client answers the challenge; the server appraises the answers in parallel.
-        std::vector<CCManager::Submission> submissions;
-        for (const auto &name : deploy_to) {
-            if (sites.count(name) == 0 || sites.at(name).spec.role != "client") {
-                event("verification", name, "not a client of this federation");
-                result.site_state[name] = "unknown site";
-                failed.push_back(name);
-                continue;
-            }
-            if (registered.count(name) == 0) {
-                event("verification", name, "not registered");
-                failed.push_back(name);
-                continue;
-            }
-            submissions.push_back({transmit(sites.at(name).manager->fresh_info(challenge)), name,
-                                   "client", challenge, false});
+        event("deployment", server_name_,
+              "attempt " + std::to_string(attempt) + " of " + std::to_string(job.max_attempts) +
+                  ": challenge issued to " + join(job.deploy_to));
+        ServerAppraisal appraisal = appraise_at_server(job, challenge);
+        if (!appraisal.failed.empty() && !job.exclude_failures) {
+            refuse("scheduling",
+                   "the server refuses the job: " + join(appraisal.failed) + " failed its policy");
+            return false;
         }
-        const auto verdicts = server.appraise_all(submissions);
-        for (size_t i = 0; i < submissions.size(); ++i) {
-            const std::string &name = submissions[i].site;
-            if (verdicts[i].accepted) {
-                event("verification", name, "server policy: accepted");
-                candidates.push_back(name);
-                verified.emplace(name, submissions[i].info);
-            } else {
-                event("verification", name,
-                      "server policy: REJECTED: " + join(verdicts[i].messages(), "; "));
-                result.site_state[name] = "rejected by the server";
-                failed.push_back(name);
-            }
-        }
-        if (!failed.empty() && !exclude_failures) {
-            result.status = "refused";
-            result.reason = "the server refuses the job: " + join(failed) + " failed its policy";
-            event("scheduling", server_spec.name, result.reason);
-            finish_expectation();
-            return result;
-        }
-        for (const auto &name : failed) {
-            if (registered.count(name) != 0) {
+        for (const auto &name : appraisal.failed) {
+            if (registered_.count(name) != 0) {
                 event("exclusion", name, "excluded from the deployment by the server");
             }
         }
-
-        // Peer verification: each candidate appraises the others (and the server) with its own
-        // policy.
-        verified.emplace(server_spec.name, transmit(server.fresh_info(challenge)));
-        std::vector<std::string> accepted;
-        for (const auto &name : candidates) {
-            CCManager &client = *sites.at(name).manager;
-            std::vector<std::string> reasons;
-            for (const auto &[peer, info] : verified) {
-                if (peer == name) {
-                    continue;
-                }
-                const std::string role = peer == server_spec.name ? "server" : "client";
-                const Verdict verdict =
-                    client.appraise(transmit(info), peer, role, challenge, false);
-                const auto messages = verdict.messages();
-                reasons.insert(reasons.end(), messages.begin(), messages.end());
-            }
-            if (reasons.empty()) {
-                event("peer", name, "accepts the job: every peer passed its policy");
-                accepted.push_back(name);
-            } else {
-                event("peer", name, "DECLINES the job: " + join(reasons, "; "));
-                result.site_state[name] = "declined";
-                event("exclusion", name, "removed from the deployment (declined)");
-            }
-        }
-
-        // Scheduling: resources, mandatory sites, minimum count; then dispatch, retry or fail.
-        std::vector<std::string> participants;
-        for (const auto &name : accepted) {
-            std::vector<std::string> lacking;
-            for (const auto &[resource, amount] : needs) {
-                const auto &have = sites.at(name).spec.resources;
-                const auto found = have.find(resource);
-                if (found == have.end() || found->second < amount) {
-                    lacking.push_back(resource + " " +
-                                      std::to_string(found == have.end() ? 0 : found->second) +
-                                      " < " + std::to_string(amount));
-                }
-            }
-            if (lacking.empty()) {
-                participants.push_back(name);
-            } else {
-                event("scheduling", name, "lacks resources: " + join(lacking));
-                result.site_state[name] = "lacks resources";
-            }
-        }
-        std::vector<std::string> missing_mandatory;
-        for (const auto &name : mandatory) {
-            if (std::find(participants.begin(), participants.end(), name) == participants.end()) {
-                missing_mandatory.push_back(name);
-            }
-        }
-        std::string problem;
-        if (!missing_mandatory.empty()) {
-            problem = "mandatory site(s) " + join(missing_mandatory) + " cannot take part";
-        } else if (static_cast<int64_t>(participants.size()) < min_sites) {
-            problem = std::to_string(participants.size()) +
-                      " site(s) remain, the job needs at least " + std::to_string(min_sites);
-        }
+        const auto accepted =
+            appraise_peers(appraisal.candidates, std::move(appraisal.verified), challenge);
+        const auto participants = schedule(job, accepted);
+        const std::string problem = scheduling_problem(job, participants);
         if (problem.empty()) {
-            result.status = "dispatched";
-            result.participants = participants;
+            result_.status = "dispatched";
+            result_.participants = participants;
             for (const auto &name : participants) {
-                result.site_state[name] = "runs the job";
+                result_.site_state[name] = "runs the job";
             }
-            event("scheduling", server_spec.name, "job dispatched to " + join(participants));
-            break;
+            event("scheduling", server_name_, "job dispatched to " + join(participants));
+            return true;
         }
-        if (attempt < max_attempts) {
-            event("scheduling", server_spec.name,
-                  problem + "; pending retry in " + std::to_string(retry_interval) + " s");
-            elapsed += retry_interval;
+        if (attempt < job.max_attempts) {
+            event("scheduling", server_name_,
+                  problem + "; pending retry in " + std::to_string(job.retry_interval) + " s");
+            elapsed_ += job.retry_interval;
             continue;
         }
-        result.status = "failed";
-        result.reason = problem + " (after " + std::to_string(attempt) + " attempt(s))";
-        event("scheduling", server_spec.name, "job failed: " + result.reason);
-        finish_expectation();
-        return result;
+        result_.status = "failed";
+        result_.reason = problem + " (after " + std::to_string(attempt) + " attempt(s))";
+        event("scheduling", server_name_, "job failed: " + result_.reason);
     }
+    return false;
+}
 
-    // Periodic re-verification of the running job, every check_frequency seconds.
-    if (const auto *check = root.if_contains("periodic_check");
-        check != nullptr && result.status == "dispatched") {
-        const auto &c = check->get_object();
-        const int64_t frequency = c.at("check_frequency").to_number<int64_t>();
-        const int64_t checks = c.contains("checks") ? c.at("checks").to_number<int64_t>() : 1;
-        const int64_t degrade_at = c.contains("degrade_before_check")
-                                       ? c.at("degrade_before_check").to_number<int64_t>()
-                                       : 1;
-        const std::string reaction =
-            c.contains("reaction") ? std::string(c.at("reaction").get_string()) : "stop_job";
-        for (int64_t round = 1; round <= checks && result.status == "dispatched"; ++round) {
-            elapsed += frequency;
-            if (const auto *degrade = c.if_contains("degrade");
-                degrade != nullptr && round == degrade_at) {
-                const std::string name(degrade->get_string());
-                if (sites.count(name) != 0) {
-                    SiteSpec changed = sites.at(name).spec;
-                    changed.hardware["debug"] = true;
-                    sites.at(name).manager = start_site(changed, options, clock);
-                    event("check", name, "its VM was relaunched with debugging allowed");
-                }
-            }
-            const Challenge challenge = new_challenge();
-            std::vector<CCManager::Submission> submissions;
-            for (const auto &name : result.participants) {
-                submissions.push_back({transmit(sites.at(name).manager->fresh_info(challenge)),
-                                       name, "client", challenge, false});
-            }
-            const auto verdicts = server.appraise_all(submissions);
-            std::vector<std::string> failing;
-            for (size_t i = 0; i < submissions.size(); ++i) {
-                const std::string &name = submissions[i].site;
-                if (verdicts[i].accepted) {
-                    event("check", name, "re-verification " + std::to_string(round) + " passed");
-                } else {
-                    failing.push_back(name);
-                    event("check", name,
-                          "re-verification " + std::to_string(round) +
-                              " FAILED: " + join(verdicts[i].messages(), "; "));
-                }
-            }
-            if (!failing.empty()) {
-                result.status = "stopped";
-                result.reason = "periodic re-verification failed for " + join(failing) +
-                                (reaction == "shutdown" ? "; the failing site(s) shut down"
-                                                        : "; the job is stopped");
-                for (const auto &name : failing) {
-                    result.site_state[name] =
-                        reaction == "shutdown" ? "shut down" : "failed re-verification";
-                }
-                event("check", server_spec.name, result.reason);
-            }
+// Each client named by the job answers the challenge; the server appraises the answers in
+// parallel.
+ServerAppraisal FederationRun::appraise_at_server(const JobSpec &job, const Challenge &challenge) {
+    ServerAppraisal out;
+    std::vector<CCManager::Submission> submissions;
+    for (const auto &name : job.deploy_to) {
+        if (sites_.count(name) == 0 || sites_.at(name).spec.role != "client") {
+            event("verification", name, "not a client of this federation");
+            result_.site_state[name] = "unknown site";
+            out.failed.push_back(name);
+            continue;
+        }
+        if (registered_.count(name) == 0) {
+            event("verification", name, "not registered");
+            out.failed.push_back(name);
+            continue;
+        }
+        submissions.push_back(
+            {transmit(manager(name).fresh_info(challenge)), name, "client", challenge, false});
+    }
+    const auto verdicts = server().appraise_all(submissions);
+    for (size_t i = 0; i < submissions.size(); ++i) {
+        const std::string &name = submissions[i].site;
+        if (verdicts[i].accepted) {
+            event("verification", name, "server policy: accepted");
+            out.candidates.push_back(name);
+            out.verified.emplace(name, submissions[i].info);
+        } else {
+            event("verification", name,
+                  "server policy: REJECTED: " + join(verdicts[i].messages(), "; "));
+            result_.site_state[name] = "rejected by the server";
+            out.failed.push_back(name);
         }
     }
-    finish_expectation();
-    return result;
+    return out;
+}
+
+// Peer verification: each candidate appraises the others (and the server) with its own policy and
+// may decline. Returns the candidates that accept.
+std::vector<std::string> FederationRun::appraise_peers(const std::vector<std::string> &candidates,
+                                                       std::map<std::string, CcInfo> verified,
+                                                       const Challenge &challenge) {
+    verified.emplace(server_name_, transmit(server().fresh_info(challenge)));
+    std::vector<std::string> accepted;
+    for (const auto &name : candidates) {
+        std::vector<std::string> reasons;
+        for (const auto &[peer, info] : verified) {
+            if (peer == name) {
+                continue;
+            }
+            const std::string role = peer == server_name_ ? "server" : "client";
+            const auto messages =
+                manager(name).appraise(transmit(info), peer, role, challenge, false).messages();
+            reasons.insert(reasons.end(), messages.begin(), messages.end());
+        }
+        if (reasons.empty()) {
+            event("peer", name, "accepts the job: every peer passed its policy");
+            accepted.push_back(name);
+        } else {
+            event("peer", name, "DECLINES the job: " + join(reasons, "; "));
+            result_.site_state[name] = "declined";
+            event("exclusion", name, "removed from the deployment (declined)");
+        }
+    }
+    return accepted;
+}
+
+// The accepting sites that have the resources the job needs.
+std::vector<std::string> FederationRun::schedule(const JobSpec &job,
+                                                 const std::vector<std::string> &accepted) {
+    std::vector<std::string> participants;
+    for (const auto &name : accepted) {
+        std::vector<std::string> lacking;
+        const auto &have = sites_.at(name).spec.resources;
+        for (const auto &[resource, amount] : job.needs) {
+            const auto found = have.find(resource);
+            if (found == have.end() || found->second < amount) {
+                lacking.push_back(resource + " " +
+                                  std::to_string(found == have.end() ? 0 : found->second) + " < " +
+                                  std::to_string(amount));
+            }
+        }
+        if (lacking.empty()) {
+            participants.push_back(name);
+        } else {
+            event("scheduling", name, "lacks resources: " + join(lacking));
+            result_.site_state[name] = "lacks resources";
+        }
+    }
+    return participants;
+}
+
+// Why the job cannot run on `participants` (mandatory sites, minimum count), or "".
+std::string FederationRun::scheduling_problem(const JobSpec &job,
+                                              const std::vector<std::string> &participants) const {
+    std::vector<std::string> missing_mandatory;
+    for (const auto &name : job.mandatory) {
+        if (std::find(participants.begin(), participants.end(), name) == participants.end()) {
+            missing_mandatory.push_back(name);
+        }
+    }
+    if (!missing_mandatory.empty()) {
+        return "mandatory site(s) " + join(missing_mandatory) + " cannot take part";
+    }
+    if (static_cast<int64_t>(participants.size()) < job.min_sites) {
+        return std::to_string(participants.size()) + " site(s) remain, the job needs at least " +
+               std::to_string(job.min_sites);
+    }
+    return {};
+}
+
+// Periodic re-verification of the running job, every check_frequency seconds; a failure stops the
+// job or shuts the failing sites down.
+void FederationRun::run_periodic_checks(const json::object &check) {
+    const int64_t frequency = check.at("check_frequency").to_number<int64_t>();
+    const int64_t checks = check.contains("checks") ? check.at("checks").to_number<int64_t>() : 1;
+    const int64_t degrade_at = check.contains("degrade_before_check")
+                                   ? check.at("degrade_before_check").to_number<int64_t>()
+                                   : 1;
+    const std::string reaction =
+        check.contains("reaction") ? std::string(check.at("reaction").get_string()) : "stop_job";
+    for (int64_t round = 1; round <= checks && result_.status == "dispatched"; ++round) {
+        elapsed_ += frequency;
+        if (const auto *degrade = check.if_contains("degrade");
+            degrade != nullptr && round == degrade_at) {
+            degrade_site(std::string(degrade->get_string()));
+        }
+        const auto failing = reverify_participants(round);
+        if (failing.empty()) {
+            continue;
+        }
+        result_.status = "stopped";
+        result_.reason =
+            "periodic re-verification failed for " + join(failing) +
+            (reaction == "shutdown" ? "; the failing site(s) shut down" : "; the job is stopped");
+        for (const auto &name : failing) {
+            result_.site_state[name] =
+                reaction == "shutdown" ? "shut down" : "failed re-verification";
+        }
+        event("check", server_name_, result_.reason);
+    }
+}
+
+// The scenario's mid-job change: the site's VM relaunched with debugging allowed.
+void FederationRun::degrade_site(const std::string &name) {
+    if (sites_.count(name) == 0) {
+        return;
+    }
+    SiteSpec changed = sites_.at(name).spec;
+    changed.hardware["debug"] = true;
+    sites_.at(name).manager = start_site(changed, options_, clock_);
+    event("check", name, "its VM was relaunched with debugging allowed");
+}
+
+// One round: every participant answers a fresh challenge. Returns the sites that failed.
+std::vector<std::string> FederationRun::reverify_participants(int64_t round) {
+    const Challenge challenge = new_challenge();
+    std::vector<CCManager::Submission> submissions;
+    for (const auto &name : result_.participants) {
+        submissions.push_back(
+            {transmit(manager(name).fresh_info(challenge)), name, "client", challenge, false});
+    }
+    const auto verdicts = server().appraise_all(submissions);
+    std::vector<std::string> failing;
+    for (size_t i = 0; i < submissions.size(); ++i) {
+        const std::string &name = submissions[i].site;
+        if (verdicts[i].accepted) {
+            event("check", name, "re-verification " + std::to_string(round) + " passed");
+        } else {
+            failing.push_back(name);
+            event("check", name,
+                  "re-verification " + std::to_string(round) +
+                      " FAILED: " + join(verdicts[i].messages(), "; "));
+        }
+    }
+    return failing;
+}
+
+void FederationRun::refuse(const std::string &phase, const std::string &reason) {
+    result_.status = "refused";
+    result_.reason = reason;
+    event(phase, server_name_, reason);
+}
+
+// The scenario's expectation, when it states one, compared with the outcome.
+FederationResult FederationRun::finish() {
+    if (const auto *expected = root_.if_contains("expected")) {
+        const auto &e = expected->get_object();
+        std::string note = "expected " + std::string(e.at("status").get_string());
+        result_.met_expectation = e.at("status").get_string() == result_.status;
+        if (const auto *p = e.if_contains("participants")) {
+            const std::vector<std::string> want = strings_of(p);
+            note += " on [" + join(want) + "]";
+            result_.met_expectation = result_.met_expectation && want == result_.participants;
+        }
+        result_.expectation_note = note + (result_.met_expectation ? ": met" : ": NOT met");
+    }
+    return result_;
+}
+
+} // namespace
+
+FederationResult run_federation(const json::value &scenario, const FederationOptions &options) {
+    validate_scenario(scenario, "scenario");
+    return FederationRun(scenario.get_object(), options).run();
 }
 
 } // namespace ccattest

@@ -1,7 +1,7 @@
 // The simulated federation behind `ccattest simulate`: one server and its clients, each a real
-// CCManager with its own plugins (x-snp on the simulator), policy and state folder, exchanging
-// every message as JSON text. It runs the whole flow of DESIGN.md on a scenario and records a
-// timeline.
+// CCManager with its own plugins (simulators of the scenario's platforms), policy and state folder,
+// exchanging every message as JSON text. It runs the whole flow of DESIGN.md on a scenario and
+// records a timeline.
 #pragma once
 
 #include "ccattest/core/cc_manager.hpp"
@@ -41,7 +41,7 @@ struct FederationResult {
 };
 
 struct FederationOptions {
-    std::filesystem::path plugin_dir;   ///< where libcc_snp.so is
+    std::filesystem::path plugin_dir;   ///< where the plugins the scenario names are
     std::filesystem::path state_dir;    ///< per-site state and the simulator's keys
     std::filesystem::path scenario_dir; ///< relative policy files resolve here
 };
