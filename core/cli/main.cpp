@@ -394,6 +394,24 @@ void apply_collateral(Target &target, const std::vector<std::string> &paths) {
                  "--collateral");
 }
 
+// --set KEY=VALUE: any top-level setting of the plugin's config schema, applied after the named
+// options. VALUE is JSON when it parses as JSON (true, 3, ["a"], {"k": 1}), else a string; the
+// plugin's schema then checks its type.
+void apply_setting(Target &target, const std::string &setting) {
+    const auto equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+        throw UsageError("--set: expected KEY=VALUE, got \"" + setting + "\"");
+    }
+    const std::string key = setting.substr(0, equals);
+    const std::string text = setting.substr(equals + 1);
+    json::error_code ec;
+    json::value value = json::parse(text, ec);
+    if (ec) {
+        value = json::string(text);
+    }
+    apply_option(target, key, std::move(value), "--set");
+}
+
 // `document_alone`: the token is a collateral document to check by itself (verify --rim without
 // --evidence), which the plugin accepts only when told (accept_rim_documents).
 std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &values,
@@ -422,6 +440,11 @@ std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &valu
         apply_option(target, "product", json::string(values["product"].as<std::string>()),
                      "--product");
     }
+    if (values.count("set") != 0) {
+        for (const auto &setting : values["set"].as<std::vector<std::string>>()) {
+            apply_setting(target, setting);
+        }
+    }
     try {
         return std::make_shared<ccattest::Authorizer>(target.library, target.config, target.origin,
                                                       "");
@@ -441,6 +464,9 @@ void add_evidence_options(po::options_description &options) {
         "look for the plugin in DIR (default: the installed plugin folder)")(
         "product", po::value<std::string>()->value_name("NAME"),
         "product line for evidence that does not state it (x-snp: milan, genoa, turin)")(
+        "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
+        "a setting of the plugin's config (repeatable; after the options above): VALUE is JSON "
+        "when it parses as JSON, else a string; the plugin's schema checks it")(
         "json", "print a JSON object");
 }
 
