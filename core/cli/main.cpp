@@ -3,6 +3,7 @@
 #include "ccattest/core/config.hpp"
 #include "ccattest/core/federation.hpp"
 #include "ccattest/core/logging.hpp"
+#include "ccattest/core/provision.hpp"
 #include "ccattest/core/registry.hpp"
 #include "collateral_command.hpp"
 
@@ -623,6 +624,53 @@ int run_generate(const po::variables_map &values) {
     return exit_ok;
 }
 
+po::options_description provision_options() {
+    po::options_description options(
+        "ccattest provision --project FILE --out DIR\n\n"
+        "Makes a federation's startup kits from a project file (config/schema/"
+        "project.schema.json):\n"
+        "the federation's own root CA (DIR/ca: its certificate and key; the key stays with you),\n"
+        "and for every site DIR/<site>: a P-384 key (0600), a certificate naming the site (CN) "
+        "and its\n"
+        "role (OU), the CA certificate, and site.json (with its policy as policy.json). Copy each "
+        "kit\n"
+        "to its machine. DIR must not exist or be empty: keys are never overwritten.\n"
+        "Exit status: 0 written, 1 could not write, 2 usage or project error.\n\nOptions");
+    options.add_options()("help,h", "show this help")(
+        "project,p", po::value<std::string>()->value_name("FILE"), "the federation's project file")(
+        "out,o", po::value<std::string>()->value_name("DIR"),
+        "where the kits go")("json", "print what was written as JSON");
+    return options;
+}
+
+int run_provision(const po::variables_map &values) {
+    for (const char *option : {"project", "out"}) {
+        if (values.count(option) == 0) {
+            throw UsageError(std::string("the option '--") + option + "' is required");
+        }
+    }
+    const fs::path project_file = values["project"].as<std::string>();
+    const auto result = ccattest::provision_federation(
+        ccattest::read_json_file(project_file), project_file.string(), project_file.parent_path(),
+        values["out"].as<std::string>(), static_cast<int64_t>(std::time(nullptr)));
+    if (values.count("json") != 0) {
+        json::array sites;
+        for (const auto &site : result.sites) {
+            sites.push_back({{"name", site.name}, {"role", site.role}, {"kit", site.kit.string()}});
+        }
+        std::cout << json::serialize(json::object{{"ca", result.ca_folder.string()},
+                                                  {"sites", std::move(sites)}})
+                  << '\n';
+        return exit_ok;
+    }
+    std::cout << "federation CA: " << result.ca_folder.string()
+              << " (keep federation-ca.key off the sites)\n";
+    for (const auto &site : result.sites) {
+        std::cout << site.role << " " << site.name << ": " << site.kit.string() << '\n';
+    }
+    return exit_ok;
+}
+
 void require_evidence_options(const po::variables_map &values) {
     for (const char *option : {"namespace", "evidence"}) {
         if (values.count(option) == 0) {
@@ -876,6 +924,8 @@ const std::vector<Command> &commands() {
          verify_options, run_verify},
         {"inspect", "decode an evidence file and print every field, checking nothing",
          inspect_options, run_inspect},
+        {"provision", "make a federation's root CA and each site's key, certificate and config",
+         provision_options, run_provision},
         // Run by dispatch itself: it takes positional arguments (an action, URLs).
         {"collateral", "list, prefetch or clear the collateral cache (to prepare an offline site)",
          [] {

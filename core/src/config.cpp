@@ -125,6 +125,28 @@ std::optional<std::string> plugin_name_problem(const std::string &name) {
     return violations.front().message;
 }
 
+// The `federation` block (already schema-valid): host:port split, the port range checked.
+FederationTlsConfig parse_federation(const json::object &block, const fs::path &base,
+                                     const std::string &file, std::vector<std::string> &problems) {
+    FederationTlsConfig federation;
+    const std::string server(block.at("server").get_string());
+    const auto colon = server.rfind(':');
+    const unsigned long port = std::stoul(server.substr(colon + 1));
+    if (port == 0 || port > 65535) {
+        problems.push_back(config_problem(file, "/federation/server",
+                                          "port " + std::to_string(port) + " is not 1..65535"));
+    }
+    federation.server_host = server.substr(0, colon);
+    federation.server_port = static_cast<uint16_t>(port);
+    auto resolve = [&](const char *key) {
+        return (base / std::string(block.at(key).get_string())).lexically_normal();
+    };
+    federation.ca_file = resolve("ca");
+    federation.certificate_file = resolve("certificate");
+    federation.key_file = resolve("key");
+    return federation;
+}
+
 // The `network` block (already schema-valid). Namespace keys follow the loader's namespace rule
 // (is_valid_namespace, core/include/ccattest/core/plugin_library.hpp), which the schema subset
 // cannot express for keys.
@@ -249,6 +271,9 @@ SiteConfig load_site_config(const fs::path &file, const fs::path &default_plugin
     std::vector<std::string> problems;
     if (const auto *network = root.if_contains("network")) {
         site.network = parse_network(network->get_object(), base, name, problems);
+    }
+    if (const auto *federation = root.if_contains("federation")) {
+        site.federation = parse_federation(federation->get_object(), base, name, problems);
     }
     std::vector<size_t> name_from_file; // entries whose name comes from a file name, not "name"
     if (const auto *plugins = root.if_contains("plugins")) {

@@ -84,7 +84,9 @@ std::partial_ordering compare_numbers(const json::value &a, const json::value &b
         return compare_integer_with_double(integer_of(a), b.get_double());
     }
     if (integral(b)) {
-        return 0 <=> compare_integer_with_double(integer_of(b), a.get_double());
+        const auto order = compare_integer_with_double(integer_of(b), a.get_double());
+        return std::is_lt(order) ? std::partial_ordering::greater
+                                 : (std::is_gt(order) ? std::partial_ordering::less : order);
     }
     return a.get_double() <=> b.get_double();
 }
@@ -262,7 +264,7 @@ PolicyResult Policy::appraise(const std::string &site, const std::string &namesp
                 fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand),
                      actual + " (not a number)");
             } else if (const auto order = compare_numbers(*claim, rule.operand);
-                       rule.op == "min" ? !(order >= 0) : !(order <= 0)) {
+                       rule.op == "min" ? !std::is_gteq(order) : !std::is_lteq(order)) {
                 fail((rule.op == "min" ? ">= " : "<= ") + text(rule.operand), actual);
             }
         } else if (rule.op == "min_tcb") {
@@ -274,7 +276,7 @@ PolicyResult Policy::appraise(const std::string &site, const std::string &namesp
                 const auto *value = claim->get_object().if_contains(component);
                 if (value == nullptr || !integral(*value)) {
                     fail(std::string(component) + " >= " + text(minimum), "no such component");
-                } else if (compare_numbers(*value, minimum) < 0) {
+                } else if (std::is_lt(compare_numbers(*value, minimum))) {
                     fail(std::string(component) + " >= " + text(minimum),
                          std::string(component) + " " + text(*value));
                 }

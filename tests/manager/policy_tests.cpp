@@ -89,8 +89,6 @@ BOOST_AUTO_TEST_CASE(fail_closed_on_absent_claims_and_type_mismatches) {
         boost::test_tools::per_element());
 }
 
-// NOLINTEND(bugprone-suspicious-missing-comma)
-
 // 64-bit claims compare exactly: through double, 2^53 + 1 would equal 2^53 and a claim above
 // INT64_MAX would not convert at all.
 BOOST_AUTO_TEST_CASE(integers_compare_exactly_beyond_double_precision) {
@@ -116,6 +114,8 @@ BOOST_AUTO_TEST_CASE(integers_compare_exactly_beyond_double_precision) {
                       "1.4999999999999998E0",
                       "site-a: x-snp: /tcb min_tcb {\"snp\":8}: expected snp >= 8, got snp 7"}));
 }
+
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 BOOST_AUTO_TEST_CASE(unknown_namespaces_are_refused) {
     const Policy policy = policy_of(rules);

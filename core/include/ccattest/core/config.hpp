@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -60,6 +61,16 @@ struct PluginEntry {
     boost::json::object config; ///< the plugin's own config block ({} when absent)
 };
 
+/// The `federation` block: how the site meets its federation over mutual TLS (files resolved
+/// against the site file's folder).
+struct FederationTlsConfig {
+    std::string server_host;
+    uint16_t server_port = 0;
+    std::filesystem::path ca_file;
+    std::filesystem::path certificate_file;
+    std::filesystem::path key_file;
+};
+
 struct SiteConfig {
     std::filesystem::path file; ///< the site file, as given
     std::string site_name;
@@ -70,6 +81,7 @@ struct SiteConfig {
     LoggingConfig logging;
     /// The `network` block (offline when absent); ca_file resolved against the site file's folder.
     net::NetworkConfig network;
+    std::optional<FederationTlsConfig> federation; ///< absent: the site runs no network federation
     std::vector<PluginEntry> plugins; ///< site file entries first, then drop-ins by file name
 };
 
