@@ -47,6 +47,18 @@ ccattest::SiteConfig site(json::object config) {
     return out;
 }
 
+// A site whose GPU plugin may reach the loopback server (its CA trusted) through the host.
+ccattest::SiteConfig online_site(json::object config, const ccattest::test::HttpsTestServer &server,
+                                 const ccattest::test::ScratchDir &scratch) {
+    ccattest::SiteConfig out = site(std::move(config));
+    out.state_dir = scratch.path() / "state";
+    out.network.mode = ccattest::net::NetworkConfig::Mode::online;
+    out.network.ca_file = server.write_ca_file(scratch.path());
+    out.network.allowed_hosts["x-nv-gpu"] = {"127.0.0.1"};
+    out.network.timeout = std::chrono::milliseconds(5000);
+    return out;
+}
+
 std::string load_failure(json::object config) {
     const ccattest::Registry registry(site(std::move(config)));
     BOOST_TEST(!registry.find("x-nv-gpu"));
@@ -172,18 +184,14 @@ BOOST_AUTO_TEST_CASE(rims_are_fetched_from_the_rim_service) {
             return HttpsTestServer::Reply{200, body};
         });
     }
-    ccattest::SiteConfig config =
-        site({{"source", "simulator"},
-              {"allow_simulated", true},
-              {"check_ocsp", false},
-              {"rim_service_url", server.url("/v1/rim/", "127.0.0.1")},
-              {"simulator",
-               {{"state_dir", GPU_SIM_STATE}, {"include_rims", false}, {"include_ocsp", false}}}});
-    config.state_dir = scratch.path() / "state";
-    config.network.mode = ccattest::net::NetworkConfig::Mode::online;
-    config.network.ca_file = server.write_ca_file(scratch.path());
-    config.network.allowed_hosts["x-nv-gpu"] = {"127.0.0.1"};
-    config.network.timeout = std::chrono::milliseconds(5000);
+    const ccattest::SiteConfig config = online_site(
+        {{"source", "simulator"},
+         {"allow_simulated", true},
+         {"check_ocsp", false},
+         {"rim_service_url", server.url("/v1/rim/", "127.0.0.1")},
+         {"simulator",
+          {{"state_dir", GPU_SIM_STATE}, {"include_rims", false}, {"include_ocsp", false}}}},
+        server, scratch);
     const ccattest::Registry registry(config);
     const auto gpu_plugin = registry.find("x-nv-gpu");
     BOOST_REQUIRE_MESSAGE(gpu_plugin, registry.plugins().front().reason);
@@ -222,16 +230,12 @@ OcspRound ocsp_round(ccattest::support::OcspStatus leaf_status, bool responder_d
     const ccattest::test::ScratchDir scratch;
     HttpsTestServer server;
     const auto now = static_cast<int64_t>(std::time(nullptr));
-    ccattest::SiteConfig config =
-        site({{"source", "simulator"},
-              {"allow_simulated", true},
-              {"ocsp_url", server.url("/ocsp", "127.0.0.1")},
-              {"simulator", {{"state_dir", GPU_SIM_STATE}, {"include_ocsp", false}}}});
-    config.state_dir = scratch.path() / "state";
-    config.network.mode = ccattest::net::NetworkConfig::Mode::online;
-    config.network.ca_file = server.write_ca_file(scratch.path());
-    config.network.allowed_hosts["x-nv-gpu"] = {"127.0.0.1"};
-    config.network.timeout = std::chrono::milliseconds(5000);
+    const ccattest::SiteConfig config =
+        online_site({{"source", "simulator"},
+                     {"allow_simulated", true},
+                     {"ocsp_url", server.url("/ocsp", "127.0.0.1")},
+                     {"simulator", {{"state_dir", GPU_SIM_STATE}, {"include_ocsp", false}}}},
+                    server, scratch);
     const ccattest::Registry registry(config);
     const auto gpu_plugin = registry.find("x-nv-gpu");
     BOOST_REQUIRE_MESSAGE(gpu_plugin, registry.plugins().front().reason);
