@@ -214,7 +214,7 @@ po::options_description collateral_options(const InstalledPaths &paths) {
         "config,c", po::value<std::string>()->value_name("FILE"),
         ("site config file (default: " + paths.site_config.string() + ")").c_str())(
         "namespace,n", po::value<std::string>()->value_name("NS"),
-        "prefetch: fetch as this plugin namespace, e.g. x-snp")(
+        "prefetch: fetch as this plugin namespace, as `ccattest plugins` lists it")(
         "json", "list: print a JSON object instead of text");
     return options;
 }

@@ -1,10 +1,10 @@
 // The ccattest command-line tool. Exit codes: 0 ok, 1 rejected or failed, 2 usage or config error.
 #include "ccattest/core/cc_manager.hpp"
 #include "ccattest/core/config.hpp"
-#include "ccattest/core/federation.hpp"
 #include "ccattest/core/logging.hpp"
 #include "ccattest/core/provision.hpp"
 #include "ccattest/core/registry.hpp"
+#include "ccattest/simulation/federation.hpp"
 #include "collateral_command.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -336,7 +336,8 @@ Target find_target(const po::variables_map &values) {
         }
     }
     std::sort(candidates.begin(), candidates.end());
-    // The in-tree naming (x-snp: libcc_snp.so, x-nv-gpu: libcc_gpu.so) is tried first, so a run
+    // The library named after the namespace's last part (x-...-name: libcc_name.so) is tried
+    // first, so a run
     // usually loads only the plugin it needs: each load costs start-up time
     // (tests/bench/README.md).
     const std::string usual = "libcc_" + namespace_id.substr(namespace_id.rfind('-') + 1) + ".so";
@@ -455,16 +456,16 @@ std::shared_ptr<ccattest::Authorizer> instance_for(const po::variables_map &valu
 }
 
 void add_evidence_options(po::options_description &options) {
-    options.add_options()("help,h", "show this help")("namespace,n",
-                                                      po::value<std::string>()->value_name("NS"),
-                                                      "the plugin's namespace, e.g. x-snp")(
+    options.add_options()("help,h", "show this help")(
+        "namespace,n", po::value<std::string>()->value_name("NS"),
+        "the plugin's namespace, as `ccattest plugins` lists it")(
         "evidence,e", po::value<std::string>()->value_name("FILE"),
         "the evidence or token file")("config,c", po::value<std::string>()->value_name("FILE"),
                                       "take the plugin and its settings from this site config")(
         "plugin-dir", po::value<std::string>()->value_name("DIR"),
         "look for the plugin in DIR (default: the installed plugin folder)")(
         "product", po::value<std::string>()->value_name("NAME"),
-        "product line for evidence that does not state it (x-snp: milan, genoa, turin)")(
+        "product line for evidence that does not state it (the plugin's \"product\" setting)")(
         "set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
         "a setting of the plugin's config (repeatable; after the options above): VALUE is JSON "
         "when it parses as JSON, else a string; the plugin's schema checks it")(
@@ -480,20 +481,23 @@ po::options_description verify_options() {
         "the given time, and the binding to the expected report data. Decides no policy.\n"
         "Exit status: 0 authentic, 1 not authentic, 2 usage error.\n\nOptions");
     add_evidence_options(options);
-    options.add_options()("cert", po::value<std::vector<std::string>>()->value_name("FILE"),
-                          "a certificate or CRL to use (repeatable), e.g. the VCEK")(
+    options.add_options()(
+        "cert", po::value<std::vector<std::string>>()->value_name("FILE"),
+        "a certificate or CRL to use (repeatable; the plugin's \"certificate_files\" "
+        "setting)")(
         "collateral", po::value<std::vector<std::string>>()->value_name("DIR|FILE"),
-        "offline collateral (repeatable): x-snp one folder; x-tdx folders and files, each "
-        "recognised by its content (TCB info, QE identity, CRLs, issuer chains); x-nv-gpu "
-        "folders of RIMs (<RIM id>.xml) and OCSP responses")(
+        "offline collateral (repeatable): folders or files, as the plugin's \"collateral\" "
+        "setting takes them (each file recognised by its content), or one folder for a plugin "
+        "with \"collateral_dir\"; see the plugin's README for its layout")(
         "rim", po::value<std::vector<std::string>>()->value_name("FILE"),
-        "a reference integrity manifest to compare the measurements with (repeatable; x-nv-gpu); "
+        "a reference integrity manifest to compare the measurements with (repeatable; the "
+        "plugin's \"rim_files\" setting); "
         "without --evidence, checks one RIM alone (signature, chain, validity) and lists its "
         "measurements")("report-data", po::value<std::string>()->value_name("HEX"),
                         "the 64 bytes the evidence must be bound to, as 128 hex digits")(
         "nonce", po::value<std::string>()->value_name("HEX"),
-        "the report data as a shorter prefix, the rest zero (1 to 64 bytes as hex): e.g. the "
-        "32-byte SPDM nonce x-nv-gpu evidence binds")(
+        "the report data as a shorter prefix, the rest zero (1 to 64 bytes as hex), for "
+        "evidence that binds fewer than 64 bytes (a 32-byte nonce)")(
         "no-binding", "check no binding (the report data is only reported)")(
         "at", po::value<std::string>()->value_name("TIME"),
         "verification time, RFC 3339 UTC or seconds since the epoch (default: now)")(
@@ -812,8 +816,8 @@ int run_inspect(const po::variables_map &values) {
 po::options_description simulate_options() {
     po::options_description options(
         "ccattest simulate [--scenario FILE] [options]\n\n"
-        "Runs a federation of one server and its clients on simulated AMD SEV-SNP hardware: "
-        "bootstrap,\n"
+        "Runs a federation of one server and its clients on simulated hardware (the platforms "
+        "the\nscenario names, each through its plugin's simulator): bootstrap,\n"
         "registration, verification with each site's policy, peer decisions, exclusion and "
         "scheduling,\n"
         "every message crossing as JSON. Without --scenario it runs the built-in default "
@@ -828,7 +832,7 @@ po::options_description simulate_options() {
         "state-dir", po::value<std::string>()->value_name("DIR"),
         "keep the simulator's keys and the sites' state here (default: a temporary folder, "
         "removed)")("plugin-dir", po::value<std::string>()->value_name("DIR"),
-                    "where libcc_snp.so is (default: the installed plugin folder)")(
+                    "where the scenario's plugins are (default: the installed plugin folder)")(
         "json", "print the result and timeline as one JSON object");
     return options;
 }

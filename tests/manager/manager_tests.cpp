@@ -2,7 +2,7 @@
 // shipped scenario through the simulated federation.
 #include "ccattest/core/cc_manager.hpp"
 #include "ccattest/core/config.hpp"
-#include "ccattest/core/federation.hpp"
+#include "ccattest/simulation/federation.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <boost/json.hpp>

@@ -24,8 +24,9 @@ namespace ccattest::net {
 struct NetworkConfig {
     enum class Mode { offline, online };
     Mode mode = Mode::offline;
-    /// Host names each plugin namespace may reach ("x-snp" -> {"kdsintf.amd.com"}), compared
-    /// case-insensitively and exactly (no wildcards). A namespace without an entry reaches nothing.
+    /// Host names each plugin namespace may reach ("x-vendor-name" -> {"api.vendor.example"}),
+    /// compared case-insensitively and exactly (no wildcards). A namespace without an entry reaches
+    /// nothing.
     std::map<std::string, std::vector<std::string>> allowed_hosts;
     std::chrono::milliseconds timeout{15000}; ///< whole exchange, retries included
     size_t max_response_bytes = size_t{16} << 20U;

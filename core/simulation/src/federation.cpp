@@ -1,4 +1,4 @@
-#include "ccattest/core/federation.hpp"
+#include "ccattest/simulation/federation.hpp"
 
 #include "ccattest/core/config.hpp"
 #include "ccattest/core/json_schema.hpp"
