@@ -337,8 +337,7 @@ Target find_target(const po::variables_map &values) {
     }
     std::sort(candidates.begin(), candidates.end());
     // The library named after the namespace's last part (x-...-name: libcc_name.so) is tried
-    // first, so a run
-    // usually loads only the plugin it needs: each load costs start-up time
+    // first, so a run usually loads only the plugin it needs: each load costs start-up time
     // (tests/bench/README.md).
     const std::string usual = "libcc_" + namespace_id.substr(namespace_id.rfind('-') + 1) + ".so";
     std::stable_partition(candidates.begin(), candidates.end(),

@@ -50,8 +50,8 @@ std::vector<std::string> Verdict::messages() const {
 
 void Verdict::decide() {
     accepted = reasons.empty();
-    authentic = std::none_of(reasons.begin(), reasons.end(),
-                             [](const VerdictReason &reason) { return !reason.is_policy(); });
+    authentic = std::all_of(reasons.begin(), reasons.end(),
+                            [](const VerdictReason &reason) { return reason.is_policy(); });
 }
 
 CcInfo CcInfo::from_json(const json::value &value) {

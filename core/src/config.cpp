@@ -39,16 +39,7 @@ const JsonSchema &schema_for(std::string_view name) {
 
 void validate_or_throw(const json::value &document, std::string_view schema_name,
                        const std::string &file) {
-    const auto violations = schema_for(schema_name).validate(document);
-    if (violations.empty()) {
-        return;
-    }
-    std::vector<std::string> problems;
-    problems.reserve(violations.size());
-    for (const auto &v : violations) {
-        problems.push_back(config_problem(file, v.pointer, v.message));
-    }
-    throw ConfigError(std::move(problems));
+    require_valid(schema_for(schema_name), document, file);
 }
 
 LogLevel parse_level(std::string_view text) {
@@ -199,6 +190,20 @@ ConfigError::ConfigError(std::vector<std::string> problems)
 std::string config_problem(const std::string &file, const std::string &pointer,
                            const std::string &message) {
     return file + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + message;
+}
+
+void require_valid(const JsonSchema &schema, const json::value &document,
+                   const std::string &origin) {
+    const auto violations = schema.validate(document);
+    if (violations.empty()) {
+        return;
+    }
+    std::vector<std::string> problems;
+    problems.reserve(violations.size());
+    for (const auto &v : violations) {
+        problems.push_back(config_problem(origin, v.pointer, v.message));
+    }
+    throw ConfigError(std::move(problems));
 }
 
 json::value parse_json_text(std::string_view text, const std::string &origin) {

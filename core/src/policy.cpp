@@ -119,14 +119,7 @@ std::string PolicyFailure::message() const {
 
 Policy Policy::parse(const json::value &document, const std::string &origin) {
     static const JsonSchema schema(builtin_schema("policy.schema.json"));
-    const auto violations = schema.validate(document);
-    if (!violations.empty()) {
-        std::vector<std::string> problems;
-        for (const auto &v : violations) {
-            problems.push_back(config_problem(origin, v.pointer, v.message));
-        }
-        throw ConfigError(std::move(problems));
-    }
+    require_valid(schema, document, origin);
     Policy policy;
     const auto &root = document.get_object();
     for (const auto &[name, block] : root.at("namespaces").get_object()) {

@@ -23,6 +23,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -41,7 +42,6 @@ constexpr int64_t seconds_per_day = 86400;
 constexpr int64_t backdate_s = 3600;
 
 using support::BioPtr;
-using support::X509Ptr;
 
 struct ExtensionDeleter {
     void operator()(X509_EXTENSION *extension) const noexcept { X509_EXTENSION_free(extension); }
@@ -116,8 +116,8 @@ struct CertificateRequest {
     std::string subject_alt_name;   ///< "DNS:host" or "IP:127.0.0.1"
 };
 
-X509Ptr issue(const CertificateRequest &request) {
-    X509Ptr certificate(X509_new());
+support::X509Ptr issue(const CertificateRequest &request) {
+    support::X509Ptr certificate(X509_new());
     if (!certificate || X509_set_version(certificate.get(), 2) != 1) {
         openssl_failed("creating a certificate");
     }
@@ -167,17 +167,7 @@ void write_new_file(const fs::path &file, const std::string &text, mode_t mode) 
     }
 }
 
-std::string pem_of(X509 *certificate) {
-    const BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
-        openssl_failed("writing a certificate as PEM");
-    }
-    char *data = nullptr;
-    const long size = BIO_get_mem_data(bio.get(), &data);
-    return {data, static_cast<size_t>(size)};
-}
-
-std::string pem_of(EVP_PKEY *key) {
+std::string private_key_pem(EVP_PKEY *key) {
     const BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio ||
         PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
@@ -193,22 +183,39 @@ void validate_project(const json::value &project, const std::string &origin) {
     static const JsonSchema schema(builtin_schema("project.schema.json"),
                                    {{"site.schema.json", builtin_schema("site.schema.json")},
                                     {"plugin.schema.json", builtin_schema("plugin.schema.json")}});
-    std::vector<std::string> problems;
-    for (const auto &violation : schema.validate(project)) {
-        problems.push_back(config_problem(origin, violation.pointer, violation.message));
-    }
-    if (!problems.empty()) {
-        throw ConfigError(std::move(problems));
-    }
+    require_valid(schema, project, origin);
 }
 
 // A site of the project with what its config gets: its own policy and plugins, or the project's.
 struct SitePlan {
     std::string name;
     std::string role;
-    const json::value *policy = nullptr;
+    std::shared_ptr<const std::string> policy_text; ///< null: no policy; shared by its users
     const json::value *plugins = nullptr;
     std::string subject_alt_name;
+};
+
+// Each policy file the project names, read and checked as JSON once (a ConfigError names the
+// file), before any key is made.
+class PolicyFiles {
+public:
+    explicit PolicyFiles(fs::path project_dir) : project_dir_(std::move(project_dir)) {}
+    std::shared_ptr<const std::string> text(const json::value *name) {
+        if (name == nullptr) {
+            return nullptr;
+        }
+        const std::string key(name->get_string());
+        auto &slot = read_[key];
+        if (!slot) {
+            slot = std::make_shared<const std::string>(
+                json::serialize(read_json_file(project_dir_ / key)) + "\n");
+        }
+        return slot;
+    }
+
+private:
+    fs::path project_dir_;
+    std::map<std::string, std::shared_ptr<const std::string>> read_;
 };
 
 bool is_ip_address(const std::string &host) {
@@ -217,16 +224,16 @@ bool is_ip_address(const std::string &host) {
            ::inet_pton(AF_INET6, host.c_str(), bytes.data()) == 1;
 }
 
-std::vector<SitePlan> plan_sites(const json::object &project, const std::string &origin) {
+std::vector<SitePlan> plan_sites(const json::object &project, const std::string &origin,
+                                 const fs::path &project_dir) {
     std::vector<SitePlan> plans;
+    PolicyFiles policies(project_dir);
     auto plan = [&](const json::object &site, const std::string &role) {
         SitePlan out;
         out.name = std::string(site.at("name").get_string());
         out.role = role;
-        out.policy = site.if_contains("policy");
-        if (out.policy == nullptr) {
-            out.policy = project.if_contains("policy");
-        }
+        const json::value *policy = site.if_contains("policy");
+        out.policy_text = policies.text(policy != nullptr ? policy : project.if_contains("policy"));
         out.plugins = site.if_contains("plugins");
         if (out.plugins == nullptr) {
             out.plugins = project.if_contains("plugins");
@@ -258,28 +265,24 @@ std::vector<SitePlan> plan_sites(const json::object &project, const std::string 
     return plans;
 }
 
-// The site config of one kit: its identity, its files, the server's address, its plugins, and
-// its policy copied into the kit.
-void write_kit(const fs::path &folder, const SitePlan &site, const json::object &project,
-               const fs::path &project_dir, const std::string &ca_pem, const std::string &key_pem,
+// The site config of one kit: its identity, its files, the server's address (host:port), its
+// plugins, and its policy copied into the kit.
+void write_kit(const fs::path &folder, const SitePlan &site, const std::string &server_address,
+               const std::string &ca_pem, const std::string &key_pem,
                const std::string &certificate_pem) {
     fs::create_directory(folder);
     write_new_file(folder / "federation-ca.pem", ca_pem, 0644);
     write_new_file(folder / "site.pem", certificate_pem, 0644);
     write_new_file(folder / "site.key", key_pem, 0600);
-    const auto &server = project.at("server").get_object();
     json::object config{{"site", {{"name", site.name}, {"role", site.role}}},
                         {"state_dir", "state"},
                         {"federation",
-                         {{"server", std::string(server.at("host").get_string()) + ":" +
-                                         std::to_string(server.at("port").to_number<int64_t>())},
+                         {{"server", server_address},
                           {"ca", "federation-ca.pem"},
                           {"certificate", "site.pem"},
                           {"key", "site.key"}}}};
-    if (site.policy != nullptr) {
-        const fs::path source = project_dir / std::string(site.policy->get_string());
-        const json::value policy = read_json_file(source); // a ConfigError names the file
-        write_new_file(folder / "policy.json", json::serialize(policy) + "\n", 0644);
+    if (site.policy_text) {
+        write_new_file(folder / "policy.json", *site.policy_text, 0644);
         config["policy"] = "policy.json";
     }
     config["plugins"] = site.plugins != nullptr ? *site.plugins : json::array{};
@@ -307,8 +310,11 @@ ProvisionResult provision_federation(const json::value &project, const std::stri
                                      int64_t now) {
     validate_project(project, origin);
     const auto &root = project.get_object();
-    const std::vector<SitePlan> sites = plan_sites(root, origin);
+    const std::vector<SitePlan> sites = plan_sites(root, origin, project_dir);
     check_output(out);
+    const auto &server = root.at("server").get_object();
+    const std::string server_address = std::string(server.at("host").get_string()) + ":" +
+                                       std::to_string(server.at("port").to_number<int64_t>());
     const std::string federation(root.at("federation").get_string());
     const int64_t validity_days = root.contains("validity_days")
                                       ? root.at("validity_days").to_number<int64_t>()
@@ -331,10 +337,10 @@ ProvisionResult provision_federation(const json::value &project, const std::stri
             now +
             std::min(validity_days * ca_validity_factor, max_ca_validity_days) * seconds_per_day;
         ca_request.authority = true;
-        const X509Ptr ca = issue(ca_request);
-        const std::string ca_pem = pem_of(ca.get());
+        const support::Certificate ca(issue(ca_request));
+        const std::string ca_pem = support::certificate_pem(ca);
         write_new_file(staging / "ca" / "federation-ca.pem", ca_pem, 0644);
-        write_new_file(staging / "ca" / "federation-ca.key", pem_of(ca_key.get()), 0600);
+        write_new_file(staging / "ca" / "federation-ca.key", private_key_pem(ca_key.get()), 0600);
 
         ProvisionResult result;
         for (const auto &site : sites) {
@@ -351,9 +357,9 @@ ProvisionResult provision_federation(const json::value &project, const std::stri
             request.extended_key_usage =
                 site.role == "server" ? "serverAuth,clientAuth" : "clientAuth";
             request.subject_alt_name = site.subject_alt_name;
-            const X509Ptr certificate = issue(request);
-            write_kit(staging / site.name, site, root, project_dir, ca_pem, pem_of(key.get()),
-                      pem_of(certificate.get()));
+            const support::Certificate certificate(issue(request));
+            write_kit(staging / site.name, site, server_address, ca_pem, private_key_pem(key.get()),
+                      support::certificate_pem(certificate));
             result.sites.push_back({site.name, site.role, absolute_out / site.name});
         }
         (void)support::sync_folder(staging);

@@ -209,14 +209,7 @@ json::value FederationResult::to_json() const {
 
 void validate_scenario(const json::value &scenario, const std::string &origin) {
     static const JsonSchema schema(builtin_schema("scenario.schema.json"));
-    const auto violations = schema.validate(scenario);
-    if (!violations.empty()) {
-        std::vector<std::string> problems;
-        for (const auto &v : violations) {
-            problems.push_back(config_problem(origin, v.pointer, v.message));
-        }
-        throw ConfigError(std::move(problems));
-    }
+    require_valid(schema, scenario, origin);
 }
 
 namespace {

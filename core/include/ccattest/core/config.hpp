@@ -31,6 +31,12 @@ private:
 std::string config_problem(const std::string &file, const std::string &pointer,
                            const std::string &message);
 
+class JsonSchema;
+/// Throws ConfigError listing every violation of `schema` in `document`, each named by `origin`
+/// and its JSON pointer.
+void require_valid(const JsonSchema &schema, const boost::json::value &document,
+                   const std::string &origin);
+
 /// Reads a JSON document (at most 1 MiB). Throws ConfigError naming the file and, for syntax
 /// errors, the line and column.
 boost::json::value read_json_file(const std::filesystem::path &file);
